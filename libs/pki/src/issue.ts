@@ -1,0 +1,107 @@
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import type { Manifest, Workload } from '@portcullis/manifest';
+import { identityFiles, subjectAltNames } from '@portcullis/trust';
+import { loadOrCreateAuthority, type Authority, type AuthorityChange } from './authority';
+import { writeFileAtomic } from './files';
+import { generateRsaKey } from './keys';
+import { leafProfile, type LeafNames } from './profiles';
+import { isDueForRenewal } from './renewal';
+import { signCertificate } from './sign';
+
+export interface IssueResult {
+  readonly name: string;
+  readonly action: 'issued' | 'kept';
+  /** Why a certificate was (re)issued: missing, due for renewal, names changed, ... */
+  readonly reason: string;
+  readonly notAfter: Date;
+}
+
+export interface IssueOptions {
+  readonly now?: Date;
+  /** Reissue even certificates that are still good (used by `mesh certs issue --force`). */
+  readonly force?: boolean;
+  /** Only these workloads; all of the manifest's services and clients by default. */
+  readonly only?: readonly string[];
+}
+
+/**
+ * Makes sure every workload of the manifest has a current certificate under
+ * `certsDir`. Idempotent: a certificate that is valid, chains to the current
+ * intermediate, carries the names the manifest asks for and is not yet due for
+ * renewal is kept as it is.
+ */
+export async function issueMeshCertificates(
+  manifest: Manifest,
+  certsDir: string,
+  options: IssueOptions = {},
+): Promise<{ authority: AuthorityChange; workloads: IssueResult[] }> {
+  const now = options.now ?? new Date();
+  const { authority, change } = await loadOrCreateAuthority(manifest, certsDir, now);
+  const workloads = [...manifest.services.values(), ...manifest.clients.values()].filter(
+    (w) => !options.only || options.only.includes(w.name),
+  );
+  const results = await Promise.all(
+    workloads.map(async (workload): Promise<IssueResult> => {
+      const names = leafNames(manifest, workload);
+      const reason = options.force ? 'forced' : reissueReason(certsDir, workload.name, names, authority, now);
+      if (reason === undefined) {
+        const notAfter = new X509Certificate(readFileSync(identityFiles(certsDir, workload.name).cert)).validToDate;
+        return { name: workload.name, action: 'kept', reason: 'still valid', notAfter };
+      }
+      const notAfter = await issueLeaf(certsDir, workload.name, names, authority, now, manifest.certificates.leafLifetimeMs);
+      return { name: workload.name, action: 'issued', reason, notAfter };
+    }),
+  );
+  return { authority: change, workloads: results };
+}
+
+/** The names a workload's certificate carries: its SPIFFE ID, and for a service every host peers dial it by. */
+export function leafNames(manifest: Manifest, workload: Workload): LeafNames {
+  const service = manifest.services.get(workload.name);
+  const hosts = service ? [...service.addresses.values()].map((a) => a.host) : [];
+  const dnsNames = service ? [...new Set([workload.name, ...hosts.filter((h) => isIP(h) === 0)])] : [];
+  const ips = [...new Set(hosts.filter((h) => isIP(h) !== 0))];
+  return { id: workload.id, dnsNames, ips };
+}
+
+async function issueLeaf(
+  certsDir: string,
+  name: string,
+  names: LeafNames,
+  authority: Authority,
+  now: Date,
+  lifetimeMs: number,
+): Promise<Date> {
+  const key = await generateRsaKey(2048);
+  const leafPem = signCertificate(leafProfile(name, names, authority.intermediate, key.publicKeyPem, now, lifetimeMs));
+  const files = identityFiles(certsDir, name);
+  // Key first, then the chain that matches it: a reader that races us sees a
+  // mismatched pair, which the trust library refuses and retries, never half a file.
+  writeFileAtomic(files.key, key.privateKeyPem, 0o600);
+  writeFileAtomic(files.cert, leafPem + authority.intermediate.certPem, 0o644);
+  writeFileAtomic(files.bundle, authority.bundlePem, 0o644);
+  return new X509Certificate(leafPem).validToDate;
+}
+
+function reissueReason(certsDir: string, name: string, names: LeafNames, authority: Authority, now: Date): string | undefined {
+  const files = identityFiles(certsDir, name);
+  if (!existsSync(files.cert) || !existsSync(files.key)) return 'missing';
+  let leaf: X509Certificate;
+  try {
+    leaf = new X509Certificate(readFileSync(files.cert));
+    if (!leaf.checkPrivateKey(createPrivateKey(readFileSync(files.key)))) return 'key does not match';
+  } catch {
+    return 'unreadable';
+  }
+  if (!leaf.verify(new X509Certificate(authority.intermediate.certPem).publicKey)) return 'signed by an older CA';
+  if (!existsSync(files.bundle) || readFileSync(files.bundle, 'utf8') !== authority.bundlePem) return 'trust bundle changed';
+  if (isDueForRenewal(leaf, now)) return `due for renewal (expires ${leaf.validToDate.toISOString()})`;
+  const sans = subjectAltNames(leaf);
+  const same = (a: readonly string[], b: readonly string[]) => [...a].sort().join() === [...b].sort().join();
+  if (!same(sans.uris, [names.id]) || !same(sans.dnsNames, names.dnsNames) || !same(sans.ips, names.ips)) {
+    return 'names changed in the manifest';
+  }
+  return undefined;
+}

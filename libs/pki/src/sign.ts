@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import forge from 'node-forge';
+
+/** The issuer of a certificate: its certificate and private key, as PEM. */
+export interface Issuer {
+  readonly certPem: string;
+  readonly keyPem: string;
+}
+
+/**
+ * Everything that goes into one certificate. The presets in `profiles.ts`
+ * fill this in for the mesh; tests use it directly to forge hostile
+ * certificates (no EKU, two URI SANs, a CA posing as a leaf, ...).
+ */
+export interface CertificateSpec {
+  readonly commonName: string;
+  readonly publicKeyPem: string;
+  /** Omit for a self-signed certificate, which then needs `selfSignKeyPem`. */
+  readonly issuer?: Issuer;
+  readonly selfSignKeyPem?: string;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  readonly isCA: boolean;
+  readonly pathLength?: number;
+  readonly uris?: readonly string[];
+  readonly dnsNames?: readonly string[];
+  readonly ips?: readonly string[];
+  readonly extKeyUsage?: readonly ('serverAuth' | 'clientAuth')[];
+}
+
+const SAN_URI = 6;
+const SAN_DNS = 2;
+const SAN_IP = 7;
+
+/** Signs a certificate with SHA-256 (node-forge defaults to SHA-1) and returns it as PEM. */
+export function signCertificate(spec: CertificateSpec): string {
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.publicKeyFromPem(spec.publicKeyPem);
+  cert.serialNumber = serialNumber();
+  cert.validity.notBefore = spec.notBefore;
+  cert.validity.notAfter = spec.notAfter;
+  cert.setSubject([{ name: 'commonName', value: spec.commonName }, { name: 'organizationName', value: 'Portcullis' }]);
+
+  const issuerCert = spec.issuer ? forge.pki.certificateFromPem(spec.issuer.certPem) : undefined;
+  cert.setIssuer(issuerCert ? issuerCert.subject.attributes : cert.subject.attributes);
+  const signingKeyPem = spec.issuer?.keyPem ?? spec.selfSignKeyPem;
+  if (!signingKeyPem) throw new Error(`certificate for ${spec.commonName} has neither an issuer nor a self-signing key`);
+
+  const altNames = [
+    ...(spec.uris ?? []).map((value) => ({ type: SAN_URI, value })),
+    ...(spec.dnsNames ?? []).map((value) => ({ type: SAN_DNS, value })),
+    ...(spec.ips ?? []).map((ip) => ({ type: SAN_IP, ip })),
+  ];
+  const extKeyUsage = spec.extKeyUsage ?? [];
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: spec.isCA, critical: true, ...(spec.pathLength === undefined ? {} : { pathLenConstraint: spec.pathLength }) },
+    spec.isCA
+      ? { name: 'keyUsage', critical: true, keyCertSign: true, cRLSign: true }
+      : { name: 'keyUsage', critical: true, digitalSignature: true },
+    ...(extKeyUsage.length > 0
+      ? [{ name: 'extKeyUsage', serverAuth: extKeyUsage.includes('serverAuth'), clientAuth: extKeyUsage.includes('clientAuth') }]
+      : []),
+    ...(altNames.length > 0 ? [{ name: 'subjectAltName', critical: spec.commonName === '', altNames }] : []),
+    { name: 'subjectKeyIdentifier' },
+    // node-forge's `keyIdentifier: true` writes the subject's own key id, which
+    // breaks chain building; the authority key id must be the issuer's.
+    { name: 'authorityKeyIdentifier', keyIdentifier: (issuerCert ?? cert).generateSubjectKeyIdentifier().getBytes() },
+  ]);
+  cert.sign(forge.pki.privateKeyFromPem(signingKeyPem), forge.md.sha256.create());
+  return forge.pki.certificateToPem(cert);
+}
+
+/** 16 random bytes with the top bit clear, so the DER integer stays positive (RFC 5280 4.1.2.2). */
+function serialNumber(): string {
+  const bytes = randomBytes(16);
+  bytes[0] = bytes[0]! & 0x7f;
+  return bytes.toString('hex');
+}

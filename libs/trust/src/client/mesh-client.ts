@@ -1,0 +1,123 @@
+import { Agent, buildConnector, type Dispatcher } from 'undici';
+import { originOf, type Manifest, type Workload } from '@portcullis/manifest';
+import type { Identity } from '../identity';
+import { secureContextOptions } from '../server/tls-options';
+import type { IdentitySource } from '../source';
+import { pinServerIdentity } from './pin';
+
+/** A call to a peer that did not produce an HTTP response: refused handshake, wrong identity, timeout, connection refused. */
+export class MeshCallError extends Error {
+  override readonly name = 'MeshCallError';
+
+  constructor(
+    readonly target: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`call to ${target} failed: ${reason}`, options);
+  }
+}
+
+export interface MeshResponse<T = unknown> {
+  readonly status: number;
+  readonly body: T;
+}
+
+export interface MeshClientOptions {
+  readonly manifest: Manifest;
+  readonly environment: string;
+  /** Who is calling: a service (restricted to its `calls`) or an external client of the manifest. */
+  readonly self: Workload;
+  readonly source: IdentitySource;
+  readonly connectTimeoutMs?: number;
+  readonly responseTimeoutMs?: number;
+}
+
+/**
+ * The mesh's HTTP client: presents the caller's certificate, trusts only the
+ * mesh bundle, pins each target's SPIFFE ID and pools keep-alive connections.
+ * One undici Agent per target, so that connections, TLS sessions and pinning
+ * never mix between targets. When the identity changes, new connections
+ * present the new certificate; pooled ones finish with the old until they close.
+ */
+export class MeshClient {
+  private readonly agents = new Map<string, Agent>();
+  private readonly unsubscribe: () => void;
+  private readonly connectors = new Map<string, buildConnector.connector>();
+
+  constructor(private readonly options: MeshClientOptions) {
+    this.unsubscribe = options.source.onChange((identity) => {
+      for (const target of this.connectors.keys()) this.connectors.set(target, this.buildConnector(target, identity));
+    });
+  }
+
+  /** Sends one JSON request to `target` and returns its status and parsed JSON body. */
+  async call<T = unknown>(target: string, method: Dispatcher.HttpMethod, path: string, body?: unknown): Promise<MeshResponse<T>> {
+    const origin = originOf(this.options.manifest, target, this.options.environment);
+    const agent = this.agentFor(target);
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await agent.request({
+        origin,
+        path,
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (error) {
+      throw new MeshCallError(target, describe(error), { cause: error });
+    }
+    const text = await response.body.text();
+    let parsed: unknown = text;
+    if (text && String(response.headers['content-type'] ?? '').includes('application/json')) parsed = JSON.parse(text);
+    return { status: response.statusCode, body: parsed as T };
+  }
+
+  async close(): Promise<void> {
+    this.unsubscribe();
+    await Promise.all([...this.agents.values()].map((agent) => agent.close()));
+    this.agents.clear();
+  }
+
+  private agentFor(target: string): Agent {
+    const existing = this.agents.get(target);
+    if (existing) return existing;
+    const { self, manifest } = this.options;
+    const spec = manifest.services.get(target);
+    if (!spec) throw new MeshCallError(target, `there is no service "${target}" in ${manifest.file}`);
+    if (self.kind === 'service' && !manifest.services.get(self.name)!.calls.includes(target)) {
+      throw new MeshCallError(target, `${self.name} does not list ${target} in its calls in ${manifest.file}`);
+    }
+    this.connectors.set(target, this.buildConnector(target, this.options.source.current()));
+    const responseTimeout = this.options.responseTimeoutMs ?? 5_000;
+    const agent = new Agent({
+      connect: (connectOptions, callback) => this.connectors.get(target)!(connectOptions, callback),
+      allowH2: false,
+      keepAliveTimeout: 4_000,
+      headersTimeout: responseTimeout,
+      bodyTimeout: responseTimeout,
+    });
+    this.agents.set(target, agent);
+    return agent;
+  }
+
+  private buildConnector(target: string, identity: Identity): buildConnector.connector {
+    const { manifest } = this.options;
+    const expectedId = manifest.services.get(target)!.id;
+    return buildConnector({
+      ...secureContextOptions(identity, manifest.tls.minVersion),
+      rejectUnauthorized: true,
+      // The target's name, never an IP: SNI must be a host name, and the pin below is what identifies the server.
+      servername: target,
+      checkServerIdentity: pinServerIdentity(target, expectedId, manifest.trustDomain),
+      timeout: this.options.connectTimeoutMs ?? 2_000,
+      allowH2: false,
+    });
+  }
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as NodeJS.ErrnoException).code;
+  return code && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
+}

@@ -1,0 +1,35 @@
+import { X509Certificate } from 'node:crypto';
+import type { PeerCertificate } from 'node:tls';
+import { spiffeIdOf, svidProblem } from '../svid';
+
+/** Raised when a server with a valid mesh certificate is not the service the client meant to call. */
+export class IdentityMismatchError extends Error {
+  override readonly name = 'IdentityMismatchError';
+  readonly code = 'ERR_PORTCULLIS_IDENTITY_MISMATCH';
+}
+
+/**
+ * A `checkServerIdentity` that pins the server's SPIFFE ID. Node's own check
+ * compares host names with DNS SANs and ignores URI SANs, so a certificate
+ * valid for the mesh would otherwise be accepted from any service: a
+ * compromised `inventory` could answer for `payments`.
+ *
+ * Node skips `checkServerIdentity` on a resumed session, so the session cache
+ * must never be shared between targets: each pinned target gets its own
+ * connector (see `mesh-client.ts`), and a session can only be resumed with a
+ * server that passed this check for the same expected identity.
+ */
+export function pinServerIdentity(target: string, expectedId: string, trustDomain: string) {
+  return (host: string, cert: PeerCertificate): Error | undefined => {
+    const x509 = new X509Certificate(cert.raw);
+    const problem = svidProblem(x509, 'server', trustDomain);
+    const presented = spiffeIdOf(x509) ?? 'no SPIFFE ID';
+    if (problem) {
+      return new IdentityMismatchError(`${target} at ${host} presented an unusable certificate (${presented}): ${problem}`);
+    }
+    if (presented !== expectedId) {
+      return new IdentityMismatchError(`${target} at ${host} presented ${presented}, but the manifest expects ${expectedId}; refusing to send the request`);
+    }
+    return undefined;
+  };
+}

@@ -1,0 +1,60 @@
+import { dirname, join, resolve } from 'node:path';
+import { findManifestFile, loadManifest, type Manifest, type Service } from '@portcullis/manifest';
+import { AuditLog } from './audit';
+import { identityFiles } from './files';
+import { IdentitySource } from './source';
+
+/** The default environment: every service as a local process on its own loopback address. */
+export const DEFAULT_ENVIRONMENT = 'local';
+
+/** Everything a service needs to take part in the mesh, resolved once at start-up. */
+export interface MeshContext {
+  readonly manifest: Manifest;
+  readonly environment: string;
+  readonly certsDir: string;
+  readonly service: Service;
+  readonly source: IdentitySource;
+  readonly audit: AuditLog;
+}
+
+/** Where things are, from the environment variables every entry point reads the same way. */
+export interface MeshLocation {
+  readonly manifestFile: string;
+  readonly environment: string;
+  readonly certsDir: string;
+}
+
+export function meshLocation(env: NodeJS.ProcessEnv = process.env): MeshLocation {
+  const manifestFile = findManifestFile();
+  return {
+    manifestFile,
+    environment: env.PORTCULLIS_ENV ?? DEFAULT_ENVIRONMENT,
+    certsDir: resolve(env.PORTCULLIS_CERTS ?? join(dirname(manifestFile), 'certs')),
+  };
+}
+
+/** The command that (re)issues certificates, quoted in every certificate error. */
+export const ISSUE_COMMAND = 'pnpm mesh certs';
+
+/**
+ * Loads the manifest, finds the service in it and loads its identity. Throws a
+ * `ManifestError` or an `IdentityError` whose message says what to fix.
+ */
+export function openMeshContext(serviceName: string, location: MeshLocation = meshLocation()): MeshContext {
+  const manifest = loadManifest(location.manifestFile);
+  const service = manifest.services.get(serviceName);
+  if (!service) {
+    throw new Error(`${location.manifestFile} has no service "${serviceName}"; add it under services: or fix the name in main.ts`);
+  }
+  if (!service.addresses.has(location.environment)) {
+    throw new Error(
+      `${location.manifestFile} gives ${serviceName} no address for environment "${location.environment}" (PORTCULLIS_ENV); use one of ${manifest.environments.join(', ')}`,
+    );
+  }
+  const source = IdentitySource.open(identityFiles(location.certsDir, serviceName), {
+    id: service.id,
+    trustDomain: manifest.trustDomain,
+    fix: `${ISSUE_COMMAND} ${serviceName}`,
+  });
+  return { manifest, environment: location.environment, certsDir: location.certsDir, service, source, audit: new AuditLog() };
+}

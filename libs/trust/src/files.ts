@@ -1,0 +1,19 @@
+import { join } from 'node:path';
+
+/**
+ * Where a workload's identity lives. The names are cert-manager's and
+ * Kubernetes' TLS secret keys, so a Secret mounts in place of this directory
+ * unchanged: `tls.crt` is the leaf followed by its intermediate, `tls.key` its
+ * private key, `ca.crt` the trust bundle (the mesh's root certificates).
+ */
+export interface IdentityFiles {
+  readonly dir: string;
+  readonly cert: string;
+  readonly key: string;
+  readonly bundle: string;
+}
+
+export function identityFiles(certsDir: string, workload: string): IdentityFiles {
+  const dir = join(certsDir, workload);
+  return { dir, cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key'), bundle: join(dir, 'ca.crt') };
+}

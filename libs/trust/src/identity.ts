@@ -1,0 +1,134 @@
+import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import type { IdentityFiles } from './files';
+import { spiffeIdOf, svidProblem } from './svid';
+
+/**
+ * A workload's identity as loaded from disk and checked: the private key, the
+ * chain it presents, and the bundle it trusts. Immutable: a renewal produces a
+ * new Identity (see `source.ts`).
+ */
+export interface Identity {
+  readonly id: string;
+  readonly keyPem: string;
+  /** Leaf first, then intermediates, as PEM. */
+  readonly chainPem: string;
+  readonly bundlePem: string;
+  readonly leaf: X509Certificate;
+  readonly bundle: readonly X509Certificate[];
+}
+
+export interface IdentityExpectation {
+  /** The SPIFFE ID the manifest gives this workload. */
+  readonly id: string;
+  readonly trustDomain: string;
+  /** The command that fixes a bad certificate, quoted in error messages. */
+  readonly fix: string;
+}
+
+/** A certificate, key or bundle that cannot be used. The message is one sentence naming the file and the fix. */
+export class IdentityError extends Error {
+  override readonly name = 'IdentityError';
+}
+
+/** Loads and checks a workload's key, chain and bundle together; throws an `IdentityError` on the first problem. */
+export function loadIdentity(files: IdentityFiles, expect: IdentityExpectation, now: Date = new Date()): Identity {
+  const chainPem = readText(files.cert, expect);
+  const keyPem = readText(files.key, expect);
+  const bundlePem = readText(files.bundle, expect);
+
+  const chain = parseCertificates(chainPem, files.cert, expect);
+  const bundle = parseCertificates(bundlePem, files.bundle, expect);
+  const leaf = chain[0]!;
+  const key = parseKey(keyPem, files.key, expect);
+
+  if (!leaf.checkPrivateKey(key)) {
+    fail(`${show(files.key)} does not match the certificate in ${show(files.cert)}; reissue both with "${expect.fix}"`);
+  }
+  const day = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+  if (leaf.validToDate <= now) {
+    fail(`${show(files.cert)} expired ${day(leaf.validToDate)} (${ago(now, leaf.validToDate)} ago); renew it with "${expect.fix}"`);
+  }
+  if (leaf.validFromDate > now) {
+    fail(`${show(files.cert)} is not valid until ${day(leaf.validFromDate)}; check this machine's clock or reissue with "${expect.fix}"`);
+  }
+  const chainProblem = verifyChain(chain, bundle, now);
+  if (chainProblem) {
+    fail(`${show(files.cert)} ${chainProblem} in ${show(files.bundle)}; reissue it from the mesh CA with "${expect.fix}"`);
+  }
+  const svid = svidProblem(leaf, 'server', expect.trustDomain) ?? svidProblem(leaf, 'client', expect.trustDomain);
+  if (svid) fail(`${show(files.cert)} is not a usable SPIFFE certificate: ${svid}; reissue it with "${expect.fix}"`);
+  const id = spiffeIdOf(leaf)!;
+  if (id !== expect.id) {
+    fail(`${show(files.cert)} is for ${id} but the manifest says ${expect.id}; reissue it with "${expect.fix}"`);
+  }
+  return { id, keyPem, chainPem, bundlePem, leaf, bundle };
+}
+
+/**
+ * Why `chain` does not lead to a root of `bundle`, or undefined when it does.
+ * OpenSSL checks this again at every handshake; checking here turns a
+ * handshake failure at 3 a.m. into an error at start-up.
+ */
+export function verifyChain(chain: readonly X509Certificate[], bundle: readonly X509Certificate[], now: Date): string | undefined {
+  let current = chain[0]!;
+  const intermediates = chain.slice(1);
+  for (let depth = 0; depth <= intermediates.length; depth++) {
+    const issuedBy = (issuer: X509Certificate) =>
+      issuer.ca && current.checkIssued(issuer) && current.verify(issuer.publicKey);
+    if (bundle.some(issuedBy)) return undefined;
+    const next = intermediates.find(issuedBy);
+    if (!next) return 'is not signed by any certificate authority';
+    if (next.validToDate <= now) return `chains through an intermediate that expired ${next.validToDate.toISOString()}`;
+    current = next;
+  }
+  return 'is not signed by any certificate authority';
+}
+
+function readText(file: string, expect: IdentityExpectation): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') fail(`${show(file)} is missing; issue it with "${expect.fix}"`);
+    if (code === 'EACCES') fail(`${show(file)} cannot be read by this user; fix its permissions (the key should be 0600 and owned by the service user)`);
+    fail(`${show(file)} cannot be read (${code ?? String(error)}); check the file or reissue it with "${expect.fix}"`);
+  }
+}
+
+function parseCertificates(pem: string, file: string, expect: IdentityExpectation): X509Certificate[] {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  try {
+    if (blocks.length === 0) throw new Error('no PEM block');
+    return blocks.map((block) => new X509Certificate(block));
+  } catch {
+    fail(`${show(file)} does not hold a PEM certificate; reissue it with "${expect.fix}"`);
+  }
+}
+
+function parseKey(pem: string, file: string, expect: IdentityExpectation): KeyObject {
+  try {
+    return createPrivateKey(pem);
+  } catch {
+    fail(`${show(file)} does not hold a PEM private key; reissue it with "${expect.fix}"`);
+  }
+}
+
+function fail(message: string): never {
+  throw new IdentityError(message);
+}
+
+/** Paths relative to the working directory read better in a one-line error. */
+function show(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel.startsWith('..') ? file : rel;
+}
+
+function ago(now: Date, then: Date): string {
+  const minutes = Math.round((now.getTime() - then.getTime()) / 60_000);
+  if (minutes < 120) return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return `${hours} hours`;
+  return `${Math.round(hours / 24)} days`;
+}

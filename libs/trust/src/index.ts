@@ -1,0 +1,16 @@
+export { identityFiles, type IdentityFiles } from './files';
+export { subjectAltNames, spiffeIdOf, svidProblem, trustDomainOf, type SubjectAltNames, type SvidRole } from './svid';
+export { IdentityError, loadIdentity, verifyChain, type Identity, type IdentityExpectation } from './identity';
+export { IdentitySource, type IdentityListener } from './source';
+export { authorizeAny, authorizeId, authorizeMemberOf, authorizeOneOf, routeKey, routePolicy, type Authorizer } from './authorize';
+export { AuditLog, type Refusal, type AuditSink } from './audit';
+export { DEFAULT_ENVIRONMENT, ISSUE_COMMAND, meshLocation, openMeshContext, type MeshContext, type MeshLocation } from './context';
+export { secureContextOptions, serverTlsOptions, TLS12_CIPHERS } from './server/tls-options';
+export { PeerIdentifier, type Peer as MeshPeer, type PeerVerdict } from './server/peer';
+export { installAuthorization, policyGaps, collectRoutes } from './server/authorization';
+export { MeshClient, MeshCallError, type MeshClientOptions, type MeshResponse } from './client/mesh-client';
+export { IdentityMismatchError, pinServerIdentity } from './client/pin';
+export { TrustModule } from './nest/trust.module';
+export { MESH_CONTEXT } from './nest/tokens';
+export { Peer } from './nest/peer.decorator';
+export { bootstrapService, SERVER_LIMITS, type BootstrapOptions } from './nest/bootstrap';

@@ -1,0 +1,20 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import type { MeshContext } from '../context';
+import { MESH_CONTEXT } from './tokens';
+
+/** `GET /healthz`, which every service serves; the manifest's `commonRoutes` says who may call it. */
+@Controller('healthz')
+export class HealthController {
+  constructor(@Inject(MESH_CONTEXT) private readonly context: MeshContext) {}
+
+  @Get()
+  health() {
+    const identity = this.context.source.current();
+    return {
+      status: 'ok',
+      service: this.context.service.name,
+      id: identity.id,
+      certificate: { notAfter: identity.leaf.validToDate.toISOString(), serial: identity.leaf.serialNumber },
+    };
+  }
+}

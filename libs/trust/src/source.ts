@@ -1,0 +1,57 @@
+import type { IdentityFiles } from './files';
+import { IdentityError, loadIdentity, type Identity, type IdentityExpectation } from './identity';
+
+export type IdentityListener = (identity: Identity) => void;
+
+/**
+ * "A certificate that can change" (ghostunnel's certloader, go-spiffe's
+ * X509Source): the one place that holds a workload's current identity. Servers
+ * and clients read `current()` and subscribe to changes; nothing else knows
+ * where the files are or when they were reloaded.
+ */
+export class IdentitySource {
+  private identity: Identity;
+  private readonly listeners = new Set<IdentityListener>();
+
+  private constructor(
+    readonly files: IdentityFiles,
+    private readonly expect: IdentityExpectation,
+    initial: Identity,
+  ) {
+    this.identity = initial;
+  }
+
+  /** Loads and checks the identity; throws an `IdentityError` whose message says what to fix. */
+  static open(files: IdentityFiles, expect: IdentityExpectation): IdentitySource {
+    return new IdentitySource(files, expect, loadIdentity(files, expect));
+  }
+
+  current(): Identity {
+    return this.identity;
+  }
+
+  onChange(listener: IdentityListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Reads the files again and swaps only if the new key, chain and bundle are
+   * valid together; otherwise keeps serving the old identity and returns why.
+   */
+  reload(): { changed: boolean; error?: IdentityError } {
+    let next: Identity;
+    try {
+      next = loadIdentity(this.files, this.expect);
+    } catch (error) {
+      if (error instanceof IdentityError) return { changed: false, error };
+      throw error;
+    }
+    const same =
+      next.chainPem === this.identity.chainPem && next.keyPem === this.identity.keyPem && next.bundlePem === this.identity.bundlePem;
+    if (same) return { changed: false };
+    this.identity = next;
+    for (const listener of this.listeners) listener(next);
+    return { changed: true };
+  }
+}

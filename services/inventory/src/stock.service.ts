@@ -1,0 +1,40 @@
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { newId, type CreateReservation, type InventoryItem, type Reservation } from '@portcullis/contracts';
+
+interface StockLine {
+  available: number;
+  readonly unitPriceCents: number;
+}
+
+/** In-memory stock, seeded with a few SKUs: enough to show a real flow, with no database to run. */
+@Injectable()
+export class StockService {
+  private readonly stock = new Map<string, StockLine>([
+    ['WIDGET-1', { available: 100, unitPriceCents: 1_250 }],
+    ['GADGET-2', { available: 25, unitPriceCents: 4_999 }],
+    ['GIZMO-3', { available: 5, unitPriceCents: 19_900 }],
+  ]);
+  private readonly reservations = new Map<string, Reservation>();
+
+  list(): InventoryItem[] {
+    return [...this.stock].map(([sku, line]) => ({ sku, available: line.available }));
+  }
+
+  reserve({ sku, quantity }: CreateReservation): Reservation {
+    const line = this.stock.get(sku);
+    if (!line) throw new NotFoundException(`unknown sku ${sku}`);
+    if (line.available < quantity) throw new ConflictException(`only ${line.available} of ${sku} available, ${quantity} requested`);
+    line.available -= quantity;
+    const reservation = { id: newId('res'), sku, quantity, unitPriceCents: line.unitPriceCents };
+    this.reservations.set(reservation.id, reservation);
+    return reservation;
+  }
+
+  /** Gives reserved stock back, e.g. when the payment for it failed. */
+  release(id: string): void {
+    const reservation = this.reservations.get(id);
+    if (!reservation) throw new NotFoundException(`unknown reservation ${id}`);
+    this.reservations.delete(id);
+    this.stock.get(reservation.sku)!.available += reservation.quantity;
+  }
+}

@@ -1,0 +1,42 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { Charge, expectOk, newId, Reservation, type CreateOrder, type Order } from '@portcullis/contracts';
+import { MeshClient } from '@portcullis/trust';
+
+/** Places orders: reserve stock in inventory, then charge payments, releasing the stock if the charge fails. */
+@Injectable()
+export class OrdersService {
+  private readonly orders = new Map<string, Order>();
+
+  constructor(private readonly mesh: MeshClient) {}
+
+  async place({ sku, quantity }: CreateOrder): Promise<Order> {
+    const reservation = expectOk('inventory', await this.mesh.call('inventory', 'POST', '/reservations', { sku, quantity }), Reservation);
+    const id = newId('ord');
+    const amountCents = reservation.quantity * reservation.unitPriceCents;
+    let charge: Charge;
+    try {
+      charge = expectOk('payments', await this.mesh.call('payments', 'POST', '/charges', { reference: id, amountCents }), Charge);
+    } catch (error) {
+      await this.mesh.call('inventory', 'DELETE', `/reservations/${reservation.id}`);
+      throw error;
+    }
+    const order: Order = {
+      id,
+      sku,
+      quantity,
+      status: 'confirmed',
+      amountCents,
+      reservationId: reservation.id,
+      chargeId: charge.id,
+      createdAt: new Date().toISOString(),
+    };
+    this.orders.set(id, order);
+    return order;
+  }
+
+  find(id: string): Order {
+    const order = this.orders.get(id);
+    if (!order) throw new NotFoundException(`no order ${id}`);
+    return order;
+  }
+}

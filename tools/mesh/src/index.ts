@@ -1,0 +1,4 @@
+export { startLocalMesh, type LocalMesh, type LocalMeshOptions } from './local-mesh';
+export { monitorClient, waitUntilHealthy, MONITOR_CLIENT } from './readiness';
+export { curlExample, DEMO_CLIENT } from './curl';
+export { issueCertificates } from './certs';
