@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, sign } from 'node:crypto';
 import forge from 'node-forge';
 
 /** The issuer of a certificate: its certificate and private key, as PEM. */
@@ -66,8 +66,25 @@ export function signCertificate(spec: CertificateSpec): string {
     // breaks chain building; the authority key id must be the issuer's.
     { name: 'authorityKeyIdentifier', keyIdentifier: (issuerCert ?? cert).generateSubjectKeyIdentifier().getBytes() },
   ]);
-  cert.sign(forge.pki.privateKeyFromPem(signingKeyPem), forge.md.sha256.create());
+  signWithOpenSsl(cert, signingKeyPem);
   return forge.pki.certificateToPem(cert);
+}
+
+/**
+ * node-forge builds the certificate; OpenSSL (Node's crypto) makes the
+ * signature. forge's pure-JS RSA is fine in plain Node but an order of
+ * magnitude slower inside a VM context (jest) and slower than OpenSSL
+ * everywhere, and forge's own `sign()` defaults to SHA-1. This is exactly what
+ * `cert.sign(key, sha256)` does, with the private-key operation swapped.
+ */
+function signWithOpenSsl(cert: forge.pki.Certificate, keyPem: string): void {
+  const withSignature = cert as forge.pki.Certificate & { tbsCertificate: forge.asn1.Asn1; siginfo: { algorithmOid: string } };
+  withSignature.signatureOid = withSignature.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption!;
+  // getTBSCertificate is public in node-forge but missing from its type definitions.
+  const pki = forge.pki as typeof forge.pki & { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 };
+  withSignature.tbsCertificate = pki.getTBSCertificate(cert);
+  const tbs = Buffer.from(forge.asn1.toDer(withSignature.tbsCertificate).getBytes(), 'binary');
+  cert.signature = sign('sha256', tbs, keyPem).toString('binary');
 }
 
 /** 16 random bytes with the top bit clear, so the DER integer stays positive (RFC 5280 4.1.2.2). */

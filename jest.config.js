@@ -1,0 +1,28 @@
+/**
+ * Two projects: `unit` (libraries against real TLS sockets, in parallel) and
+ * `e2e` (the whole mesh, booted once by a driver in globalSetup). Tests import
+ * workspace packages from their sources, so they need no build of their own;
+ * the e2e driver runs the built services, which `pnpm test` builds first.
+ */
+const shared = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }] },
+  moduleNameMapper: {
+    '^@portcullis/mesh$': '<rootDir>/tools/mesh/src',
+    '^@portcullis/(manifest|pki|trust|contracts)$': '<rootDir>/libs/$1/src',
+  },
+};
+
+module.exports = {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/libs/*/test/**/*.test.ts', '<rootDir>/tools/*/test/**/*.test.ts'] },
+    {
+      ...shared,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/e2e/**/*.test.ts'],
+      globalSetup: '<rootDir>/e2e/support/global-setup.ts',
+      globalTeardown: '<rootDir>/e2e/support/global-teardown.ts',
+      testTimeout: 60_000,
+    },
+  ],
+};

@@ -1,0 +1,121 @@
+import { addressOf, loadManifest, ManifestError, originOf, parseManifest, workloadWithId } from '@portcullis/manifest';
+import { editedManifest, MANIFEST_FILE, manifestText, repoManifest } from '../../../test-support/temp-mesh';
+
+/** The 1-based line of the first occurrence of `needle` in `text`. */
+const lineOf = (text: string, needle: string) => text.slice(0, text.indexOf(needle)).split('\n').length;
+
+function problemsOf(build: () => unknown): string {
+  try {
+    build();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ManifestError);
+    return (error as ManifestError).message;
+  }
+  throw new Error('the manifest was accepted');
+}
+
+describe('the repository manifest', () => {
+  const manifest = repoManifest();
+
+  it('describes four services and the external clients', () => {
+    expect([...manifest.services.keys()]).toEqual(['gateway', 'orders', 'inventory', 'payments']);
+    expect([...manifest.clients.keys()]).toEqual(['demo-client', 'monitor']);
+    expect(manifest.trustDomain).toBe('portcullis.local');
+    expect(manifest.tls.minVersion).toBe('TLSv1.3');
+    expect(manifest.certificates.leafLifetimeMs).toBe(24 * 3_600_000);
+  });
+
+  it('puts every service on port 8443, the gateway on 127.0.0.1 locally and each on its own address', () => {
+    expect(manifest.environments).toEqual(['local', 'compose']);
+    expect(originOf(manifest, 'gateway', 'local')).toBe('https://127.0.0.1:8443');
+    expect(addressOf(manifest, 'orders', 'compose')).toEqual({ host: 'orders', port: 8443 });
+    const local = [...manifest.services.keys()].map((s) => addressOf(manifest, s, 'local'));
+    expect(local.every((a) => a.port === 8443)).toBe(true);
+    expect(new Set(local.map((a) => a.host)).size).toBe(4);
+  });
+
+  it('adds the common routes to every service, resolving `self`', () => {
+    const payments = manifest.services.get('payments')!;
+    expect(payments.routes).toContainEqual({ method: 'GET', path: '/healthz', allow: ['monitor', 'payments'] });
+    expect(payments.routes).toContainEqual({ method: 'POST', path: '/charges', allow: ['orders'] });
+  });
+
+  it('finds workloads by SPIFFE ID', () => {
+    expect(workloadWithId(manifest, 'spiffe://portcullis.local/client/demo-client')?.name).toBe('demo-client');
+    expect(workloadWithId(manifest, 'spiffe://portcullis.local/service/nobody')).toBeUndefined();
+  });
+});
+
+describe('a broken manifest', () => {
+  it('names the line of a dependency that does not exist', () => {
+    const { text, manifest } = editedManifest(['calls: [orders, inventory]', 'calls: [orders, inventroy]']);
+    expect(problemsOf(manifest)).toContain(
+      `mesh.yaml:${lineOf(text, 'inventroy')}: services.gateway.calls[1]: "inventroy" is not a service; known services: gateway, orders, inventory, payments`,
+    );
+  });
+
+  it('refuses two workloads with one identity', () => {
+    const { text, manifest } = editedManifest(['id: spiffe://portcullis.local/service/payments', 'id: spiffe://portcullis.local/service/inventory']);
+    const line = text.split('\n').findLastIndex((l) => l.includes('service/inventory')) + 1;
+    expect(problemsOf(manifest)).toContain(`mesh.yaml:${line}: services.payments.id: spiffe://portcullis.local/service/inventory is already the identity of inventory`);
+  });
+
+  it('refuses two services on one address', () => {
+    const { text, manifest } = editedManifest(['local: 127.0.0.4', 'local: 127.0.0.3:8443']);
+    expect(problemsOf(manifest)).toContain(
+      `mesh.yaml:${lineOf(text, '127.0.0.3:8443')}: services.payments.addresses.local: 127.0.0.3:8443 is already the local address of inventory`,
+    );
+  });
+
+  it('accepts a port override per environment, as macOS needs with only 127.0.0.1', () => {
+    const manifest = editedManifest(['local: 127.0.0.4', 'local: 127.0.0.1:9444']).manifest();
+    expect(originOf(manifest, 'payments', 'local')).toBe('https://127.0.0.1:9444');
+    expect(originOf(manifest, 'payments', 'compose')).toBe('https://payments:8443');
+  });
+
+  it('refuses a caller that is not a service or client', () => {
+    const { text, manifest } = editedManifest(['POST /charges: [orders]', 'POST /charges: [order]']);
+    expect(problemsOf(manifest)).toContain(`mesh.yaml:${lineOf(text, '[order]')}: services.payments.routes.POST /charges[0]: "order" is not a service or client`);
+  });
+
+  it('refuses a call that no route of the callee allows', () => {
+    const { manifest } = editedManifest(['calls: [orders, inventory]', 'calls: [orders, inventory, payments]']);
+    expect(problemsOf(manifest)).toContain('gateway calls payments, but no route of payments allows gateway');
+  });
+
+  it('refuses a permission for a service that does not declare the call', () => {
+    const { manifest } = editedManifest(['POST /charges: [orders]', 'POST /charges: [orders, gateway]']);
+    expect(problemsOf(manifest)).toContain('payments allows gateway on "POST /charges", but gateway does not list payments in its calls');
+  });
+
+  it('refuses an identity outside the trust domain', () => {
+    const { manifest } = editedManifest(['id: spiffe://portcullis.local/client/monitor', 'id: spiffe://elsewhere.example/client/monitor']);
+    expect(problemsOf(manifest)).toContain('clients.monitor.id: spiffe://elsewhere.example/client/monitor is outside the trust domain portcullis.local');
+  });
+
+  it('refuses a service without an address in an environment the others have', () => {
+    const { manifest } = editedManifest(['      compose: payments\n', '']);
+    expect(problemsOf(manifest)).toContain('services.payments.addresses: has no address for environment "compose"');
+  });
+
+  it('names the line of a value of the wrong type', () => {
+    const { text, manifest } = editedManifest([/port: 8443(\n\s+addresses:\n\s+local: 127.0.0.2)/, 'port: eighty$1']);
+    expect(problemsOf(manifest)).toMatch(new RegExp(`mesh.yaml:${lineOf(text, 'eighty')}: services.orders.port: .*expected number`));
+  });
+
+  it('names unknown keys, which usually are typos', () => {
+    const { manifest } = editedManifest(['    calls: [inventory, payments]', '    call: [inventory, payments]']);
+    expect(problemsOf(manifest)).toContain('services.orders: Unrecognized key: "call"');
+  });
+
+  it('reports invalid YAML with its line', () => {
+    const text = manifestText().replace('trustDomain: portcullis.local', 'trustDomain: [portcullis.local');
+    expect(problemsOf(() => parseManifest(text, MANIFEST_FILE))).toMatch(/mesh\.yaml:\d+: is not valid YAML/);
+  });
+
+  it('says how to fix a missing file', () => {
+    expect(problemsOf(() => loadManifest('/nonexistent/mesh.yaml'))).toBe(
+      '/nonexistent/mesh.yaml: does not exist; create it or point PORTCULLIS_MANIFEST at the mesh manifest',
+    );
+  });
+});

@@ -1,0 +1,38 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadManifest, parseManifest, type Manifest } from '@portcullis/manifest';
+import { issueMeshCertificates, type IssueOptions } from '@portcullis/pki';
+
+/** The repository's own manifest: tests run against the mesh as it is described, not a copy of it. */
+export const REPO_ROOT = resolve(__dirname, '..');
+export const MANIFEST_FILE = join(REPO_ROOT, 'mesh.yaml');
+export const manifestText = (): string => readFileSync(MANIFEST_FILE, 'utf8');
+export const repoManifest = (): Manifest => loadManifest(MANIFEST_FILE);
+
+/** A manifest derived from the real one by textual edits, checked to have actually changed. */
+export function editedManifest(...edits: [string | RegExp, string][]): { text: string; manifest: () => Manifest } {
+  let text = manifestText();
+  for (const [from, to] of edits) {
+    const next = text.replace(from, to);
+    if (next === text) throw new Error(`edit did not apply: ${String(from)}`);
+    text = next;
+  }
+  return { text, manifest: () => parseManifest(text, MANIFEST_FILE) };
+}
+
+export function tempDir(prefix: string): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), `portcullis-${prefix}-`));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Issues the whole mesh's certificates into a fresh directory; keys are made now and thrown away after. */
+export async function tempCerts(manifest: Manifest = repoManifest(), options: IssueOptions = {}) {
+  const temp = tempDir('certs');
+  const result = await issueMeshCertificates(manifest, temp.dir, options);
+  return { ...temp, manifest, result };
+}
+
+export function writeText(file: string, text: string): void {
+  writeFileSync(file, text);
+}
