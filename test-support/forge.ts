@@ -1,7 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Manifest } from '@portcullis/manifest';
 import {
+  authorityFiles,
   generateRsaKey,
   intermediateProfile,
   leafNames,
@@ -75,3 +76,11 @@ export function writeIdentity(dir: string, identity: ForgedIdentity, bundlePem: 
 }
 
 export const HOURS = (n: number) => n * HOUR;
+
+/** The mesh CA that `tempCerts` created in `certsDir`, to sign forged leaves with. */
+export function meshAuthority(certsDir: string): ForgedAuthority {
+  const files = authorityFiles(certsDir);
+  const read = (file: string) => readFileSync(file, 'utf8');
+  const root = { certPem: read(files.rootCert), keyPem: read(files.rootKey) };
+  return { root, intermediate: { certPem: read(files.intermediateCert), keyPem: read(files.intermediateKey) }, bundlePem: root.certPem };
+}

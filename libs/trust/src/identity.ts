@@ -44,24 +44,24 @@ export function loadIdentity(files: IdentityFiles, expect: IdentityExpectation, 
   const key = parseKey(keyPem, files.key, expect);
 
   if (!leaf.checkPrivateKey(key)) {
-    fail(`${show(files.key)} does not match the certificate in ${show(files.cert)}; reissue both with "${expect.fix}"`);
+    fail(`${displayPath(files.key)} does not match the certificate in ${displayPath(files.cert)}; reissue both with "${expect.fix}"`);
   }
   const day = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
   if (leaf.validToDate <= now) {
-    fail(`${show(files.cert)} expired ${day(leaf.validToDate)} (${ago(now, leaf.validToDate)} ago); renew it with "${expect.fix}"`);
+    fail(`${displayPath(files.cert)} expired ${day(leaf.validToDate)} (${ago(now, leaf.validToDate)} ago); renew it with "${expect.fix}"`);
   }
   if (leaf.validFromDate > now) {
-    fail(`${show(files.cert)} is not valid until ${day(leaf.validFromDate)}; check this machine's clock or reissue with "${expect.fix}"`);
+    fail(`${displayPath(files.cert)} is not valid until ${day(leaf.validFromDate)}; check this machine's clock or reissue with "${expect.fix}"`);
   }
   const chainProblem = verifyChain(chain, bundle, now);
   if (chainProblem) {
-    fail(`${show(files.cert)} ${chainProblem} in ${show(files.bundle)}; reissue it from the mesh CA with "${expect.fix}"`);
+    fail(`${displayPath(files.cert)} ${chainProblem} in ${displayPath(files.bundle)}; reissue it from the mesh CA with "${expect.fix}"`);
   }
   const svid = svidProblem(leaf, 'server', expect.trustDomain) ?? svidProblem(leaf, 'client', expect.trustDomain);
-  if (svid) fail(`${show(files.cert)} is not a usable SPIFFE certificate: ${svid}; reissue it with "${expect.fix}"`);
+  if (svid) fail(`${displayPath(files.cert)} is not a usable SPIFFE certificate: ${svid}; reissue it with "${expect.fix}"`);
   const id = spiffeIdOf(leaf)!;
   if (id !== expect.id) {
-    fail(`${show(files.cert)} is for ${id} but the manifest says ${expect.id}; reissue it with "${expect.fix}"`);
+    fail(`${displayPath(files.cert)} is for ${id} but the manifest says ${expect.id}; reissue it with "${expect.fix}"`);
   }
   return { id, keyPem, chainPem, bundlePem, leaf, bundle };
 }
@@ -91,9 +91,9 @@ function readText(file: string, expect: IdentityExpectation): string {
     return readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') fail(`${show(file)} is missing; issue it with "${expect.fix}"`);
-    if (code === 'EACCES') fail(`${show(file)} cannot be read by this user; fix its permissions (the key should be 0600 and owned by the service user)`);
-    fail(`${show(file)} cannot be read (${code ?? String(error)}); check the file or reissue it with "${expect.fix}"`);
+    if (code === 'ENOENT') fail(`${displayPath(file)} is missing; issue it with "${expect.fix}"`);
+    if (code === 'EACCES') fail(`${displayPath(file)} cannot be read by this user; fix its permissions (the key should be 0600 and owned by the service user)`);
+    fail(`${displayPath(file)} cannot be read (${code ?? String(error)}); check the file or reissue it with "${expect.fix}"`);
   }
 }
 
@@ -103,7 +103,7 @@ function parseCertificates(pem: string, file: string, expect: IdentityExpectatio
     if (blocks.length === 0) throw new Error('no PEM block');
     return blocks.map((block) => new X509Certificate(block));
   } catch {
-    fail(`${show(file)} does not hold a PEM certificate; reissue it with "${expect.fix}"`);
+    fail(`${displayPath(file)} does not hold a PEM certificate; reissue it with "${expect.fix}"`);
   }
 }
 
@@ -111,7 +111,7 @@ function parseKey(pem: string, file: string, expect: IdentityExpectation): KeyOb
   try {
     return createPrivateKey(pem);
   } catch {
-    fail(`${show(file)} does not hold a PEM private key; reissue it with "${expect.fix}"`);
+    fail(`${displayPath(file)} does not hold a PEM private key; reissue it with "${expect.fix}"`);
   }
 }
 
@@ -119,8 +119,8 @@ function fail(message: string): never {
   throw new IdentityError(message);
 }
 
-/** Paths relative to the working directory read better in a one-line error. */
-function show(file: string): string {
+/** Paths relative to the working directory read better in a one-line error; others stay absolute. */
+export function displayPath(file: string): string {
   const rel = relative(process.cwd(), file);
   return rel.startsWith('..') ? file : rel;
 }

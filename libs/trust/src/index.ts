@@ -1,6 +1,6 @@
 export { identityFiles, type IdentityFiles } from './files';
 export { subjectAltNames, spiffeIdOf, svidProblem, trustDomainOf, type SubjectAltNames, type SvidRole } from './svid';
-export { IdentityError, loadIdentity, verifyChain, type Identity, type IdentityExpectation } from './identity';
+export { displayPath, IdentityError, loadIdentity, verifyChain, type Identity, type IdentityExpectation } from './identity';
 export { IdentitySource, type IdentityListener } from './source';
 export { authorizeAny, authorizeId, authorizeMemberOf, authorizeOneOf, routeKey, routePolicy, type Authorizer } from './authorize';
 export { AuditLog, type Refusal, type AuditSink } from './audit';

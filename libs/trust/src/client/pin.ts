@@ -20,15 +20,15 @@ export class IdentityMismatchError extends Error {
  * server that passed this check for the same expected identity.
  */
 export function pinServerIdentity(target: string, expectedId: string, trustDomain: string) {
-  return (host: string, cert: PeerCertificate): Error | undefined => {
+  return (_servername: string, cert: PeerCertificate): Error | undefined => {
     const x509 = new X509Certificate(cert.raw);
     const problem = svidProblem(x509, 'server', trustDomain);
     const presented = spiffeIdOf(x509) ?? 'no SPIFFE ID';
     if (problem) {
-      return new IdentityMismatchError(`${target} at ${host} presented an unusable certificate (${presented}): ${problem}`);
+      return new IdentityMismatchError(`${target} presented an unusable certificate (${presented}): ${problem}`);
     }
     if (presented !== expectedId) {
-      return new IdentityMismatchError(`${target} at ${host} presented ${presented}, but the manifest expects ${expectedId}; refusing to send the request`);
+      return new IdentityMismatchError(`${target} presented ${presented}, but the manifest expects ${expectedId}; refusing to send the request`);
     }
     return undefined;
   };

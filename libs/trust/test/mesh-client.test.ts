@@ -1,0 +1,73 @@
+import { identityFiles, IdentitySource, MeshCallError, MeshClient } from '@portcullis/trust';
+import { editedManifest, tempCerts } from '../../../test-support/temp-mesh';
+import { startTrustedServer } from '../../../test-support/tls-server';
+
+describe('the mesh client', () => {
+  let certs: Awaited<ReturnType<typeof tempCerts>>;
+  beforeAll(async () => {
+    certs = await tempCerts();
+  });
+  afterAll(() => certs.remove());
+
+  /** A server for `payments`'s routes presenting `presenting`'s certificate, and orders' client pointed at it. */
+  async function ordersCallingPaymentsServedBy(presenting: string) {
+    const server = await startTrustedServer(certs.manifest, certs.dir, 'payments', presenting);
+    const manifest = editedManifest(['local: 127.0.0.4', `local: 127.0.0.1:${server.port}`]).manifest();
+    const orders = manifest.services.get('orders')!;
+    const source = IdentitySource.open(identityFiles(certs.dir, 'orders'), { id: orders.id, trustDomain: manifest.trustDomain, fix: 'test' });
+    const client = new MeshClient({ manifest, environment: 'local', self: orders, source });
+    return {
+      server,
+      client,
+      close: async () => {
+        await client.close();
+        await server.close();
+      },
+    };
+  }
+
+  it('calls a peer that presents the identity the manifest gives it', async () => {
+    const { client, close } = await ordersCallingPaymentsServedBy('payments');
+    try {
+      expect(await client.call('payments', 'POST', '/charges', { reference: 'r', amountCents: 1 })).toEqual({
+        status: 200,
+        body: { ok: true, caller: 'orders' },
+      });
+    } finally {
+      await close();
+    }
+  });
+
+  it('refuses to send anything to a peer with a valid mesh certificate for another identity', async () => {
+    const { client, server, close } = await ordersCallingPaymentsServedBy('inventory');
+    try {
+      const call = client.call('payments', 'POST', '/charges', { reference: 'r', amountCents: 1 });
+      await expect(call).rejects.toThrow(MeshCallError);
+      await expect(call).rejects.toThrow(
+        'payments presented spiffe://portcullis.local/service/inventory, but the manifest expects spiffe://portcullis.local/service/payments; refusing to send the request',
+      );
+      expect(server.reached).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('only calls the services its manifest entry lists', async () => {
+    const { client, close } = await ordersCallingPaymentsServedBy('payments');
+    try {
+      await expect(client.call('gateway', 'GET', '/inventory')).rejects.toThrow(/orders does not list gateway in its calls/);
+    } finally {
+      await close();
+    }
+  });
+
+  it('reports an unreachable peer as a MeshCallError, not a crash', async () => {
+    const { client, server } = await ordersCallingPaymentsServedBy('payments');
+    await server.close();
+    try {
+      await expect(client.call('payments', 'POST', '/charges', {})).rejects.toThrow(/call to payments failed: .*ECONNREFUSED/);
+    } finally {
+      await client.close();
+    }
+  });
+});
