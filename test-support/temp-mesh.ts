@@ -21,6 +21,9 @@ export function editedManifest(...edits: [string | RegExp, string][]): { text: s
   return { text, manifest: () => parseManifest(text, MANIFEST_FILE) };
 }
 
+/** The 1-based line of the first occurrence of `needle` in `text`, to check the line numbers errors name. */
+export const lineOf = (text: string, needle: string): number => text.slice(0, text.indexOf(needle)).split('\n').length;
+
 export function tempDir(prefix: string): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), `portcullis-${prefix}-`));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };

@@ -1,8 +1,5 @@
 import { addressOf, loadManifest, ManifestError, originOf, parseManifest, workloadWithId } from '@portcullis/manifest';
-import { editedManifest, MANIFEST_FILE, manifestText, repoManifest } from '../../../test-support/temp-mesh';
-
-/** The 1-based line of the first occurrence of `needle` in `text`. */
-const lineOf = (text: string, needle: string) => text.slice(0, text.indexOf(needle)).split('\n').length;
+import { editedManifest, lineOf, MANIFEST_FILE, manifestText, repoManifest } from '../../../test-support/temp-mesh';
 
 function problemsOf(build: () => unknown): string {
   try {

@@ -10,7 +10,7 @@ interface StockLine {
 @Injectable()
 export class StockService {
   private readonly stock = new Map<string, StockLine>([
-    ['WIDGET-1', { available: 100, unitPriceCents: 1_250 }],
+    ['WIDGET-1', { available: 1_000, unitPriceCents: 1_250 }],
     ['GADGET-2', { available: 25, unitPriceCents: 4_999 }],
     ['GIZMO-3', { available: 5, unitPriceCents: 19_900 }],
   ]);

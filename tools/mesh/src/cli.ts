@@ -4,11 +4,13 @@ import { meshLocation } from '@portcullis/trust';
 import { issueCertificates } from './certs';
 import { curlExample } from './curl';
 import { startLocalMesh } from './local-mesh';
+import { identityTable, policyTable } from './tables';
 
 const USAGE = `usage: mesh <command>
 
   certs [name...] [--force]   issue missing or due certificates (all workloads by default)
   up [--verbose]              issue certificates, boot every service locally, wait until all answer over mTLS
+  tables                      print the README's identity and policy tables from the manifest
 
 Environment: PORTCULLIS_MANIFEST (default: the nearest mesh.yaml), PORTCULLIS_CERTS (default: certs/ beside it),
 PORTCULLIS_ENV (default: local).`;
@@ -26,6 +28,11 @@ async function main(argv: readonly string[]): Promise<number> {
       const unknown = names.filter((n) => !manifest.services.has(n) && !manifest.clients.has(n));
       if (unknown.length > 0) throw new Error(`${unknown.join(', ')}: not a service or client in ${manifest.file}`);
       await issueCertificates(manifest, location.certsDir, { force: flags.has('--force'), ...(names.length ? { only: names } : {}) }, print);
+      return 0;
+    }
+    case 'tables': {
+      const manifest = loadManifest(location.manifestFile);
+      print(`${identityTable(manifest)}\n\n${policyTable(manifest)}`);
       return 0;
     }
     case 'up':

@@ -2,3 +2,4 @@ export { startLocalMesh, type LocalMesh, type LocalMeshOptions } from './local-m
 export { monitorClient, waitUntilHealthy, MONITOR_CLIENT } from './readiness';
 export { curlExample, DEMO_CLIENT } from './curl';
 export { issueCertificates } from './certs';
+export { identityTable, policyTable } from './tables';

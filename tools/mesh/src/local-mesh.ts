@@ -1,10 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadManifest, type Manifest } from '@portcullis/manifest';
 import { issueMeshCertificates } from '@portcullis/pki';
 import { monitorClient, waitUntilHealthy } from './readiness';
+
+/** The services' code sits beside this tool in the repository, wherever the manifest is. */
+const SERVICES_DIR = resolve(__dirname, '..', '..', '..', 'services');
 
 export interface LocalMeshOptions {
   readonly manifestFile: string;
@@ -37,16 +40,15 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
   const started = Date.now();
   const environment = options.environment ?? 'local';
   const manifest = loadManifest(options.manifestFile);
-  const root = dirname(manifest.file);
   await issueMeshCertificates(manifest, options.certsDir);
 
   const processes = new Map<string, ChildProcess>();
   const client = monitorClient(manifest, options.certsDir, environment);
   const spawnService = (name: string): ChildProcess => {
-    const entry = join(root, 'services', name, 'dist', 'main.js');
+    const entry = join(SERVICES_DIR, name, 'dist', 'main.js');
     if (!existsSync(entry)) throw new Error(`${relative(process.cwd(), entry)} is missing; build the services first with "pnpm build"`);
     const child = spawn(process.execPath, ['--enable-source-maps', entry], {
-      cwd: root,
+      cwd: process.cwd(),
       env: { ...process.env, PORTCULLIS_MANIFEST: manifest.file, PORTCULLIS_CERTS: options.certsDir, PORTCULLIS_ENV: environment },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

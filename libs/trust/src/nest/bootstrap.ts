@@ -90,7 +90,8 @@ async function startService(appModule: Type, context: MeshContext): Promise<Nest
   const address = service.addresses.get(context.environment)!;
   // A DNS name (compose, Kubernetes) is how peers find us, not an interface: listen on all of them there.
   const host = isIP(address.host) === 0 ? '0.0.0.0' : address.host;
-  await app.listen({ port: address.port, host });
+  // Fastify's own listen: Nest's would log a listen error as a stack of its own before we can say it in one sentence.
+  await fastify.listen({ port: address.port, host });
   logger.log({ message: `${service.name} listening`, id: service.id, address: `${host}:${address.port}`, environment: context.environment });
   return app;
 
@@ -102,12 +103,24 @@ async function startService(appModule: Type, context: MeshContext): Promise<Nest
       log.refused({
         service: service.name,
         stage: 'handshake',
-        // OpenSSL's `reason` ("peer did not return a certificate") without its file and line noise.
-        reason: (error as Error & { reason?: string }).reason ?? error.message.trim(),
+        reason: handshakeRefusalReason(error, socket),
         ...(socket.remoteAddress ? { remoteAddress: socket.remoteAddress } : {}),
       });
     });
   }
+}
+
+/**
+ * Node checks a client certificate after the handshake and drops the
+ * connection without an alert, so the error is only "socket hang up"; the
+ * real reason (UNABLE_TO_GET_ISSUER_CERT, CERT_HAS_EXPIRED, ...) is left on
+ * the socket. OpenSSL's own errors carry a short `reason` without the
+ * file-and-line noise of their message.
+ */
+function handshakeRefusalReason(error: Error, socket: TLSSocket): string {
+  const verifyError = socket.authorizationError;
+  if (verifyError) return `client certificate refused: ${String(verifyError)}`;
+  return (error as Error & { reason?: string }).reason ?? error.message.trim();
 }
 
 function exitWith(service: string, error: unknown): never {

@@ -1,0 +1,129 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'undici';
+import { forgeLeaf, foreignAuthority, selfSigned, writeIdentity } from '../test-support/forge';
+import { tempDir } from '../test-support/temp-mesh';
+import { meshUnderTest } from './support/mesh-under-test';
+import { curl, sClient } from './support/outside-clients';
+
+const mesh = meshUnderTest();
+const services = [...mesh.manifest.services.keys()];
+const monitor = mesh.identity('monitor');
+const bundle = monitor.bundle;
+
+/** The service output the driver collected, one JSON record per line. */
+const logLines = (): string[] => readFileSync(mesh.logFile, 'utf8').split('\n').filter(Boolean);
+
+/**
+ * The reasons of handshake refusals `service` logged after line `mark`. The
+ * log travels through a pipe to the driver, so give it a moment to arrive.
+ */
+async function refusalsSince(mark: number, service: string): Promise<string[]> {
+  for (let attempt = 0; attempt < 40 && handshakeRefusals(mark, service).length === 0; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return handshakeRefusals(mark, service);
+}
+
+function handshakeRefusals(mark: number, service: string): string[] {
+  return logLines()
+    .slice(mark)
+    .map((record) => JSON.parse(record) as { service: string; line: string })
+    .filter((record) => record.service === service && record.line.includes('"mtls.refused"'))
+    .map((record) => JSON.parse(record.line) as { stage: string; reason: string })
+    .filter((refusal) => refusal.stage === 'handshake')
+    .map((refusal) => refusal.reason);
+}
+
+describe('the handshake on every service', () => {
+  const forged = tempDir('forged');
+  let selfSignedFiles: ReturnType<typeof writeIdentity>;
+  let foreignFiles: ReturnType<typeof writeIdentity>;
+
+  beforeAll(async () => {
+    // Both carry the monitor's SPIFFE ID: only the signature is wrong.
+    selfSignedFiles = writeIdentity(join(forged.dir, 'self-signed'), await selfSigned(mesh.manifest, 'monitor'), readFileSync(bundle, 'utf8'));
+    const foreign = await foreignAuthority();
+    foreignFiles = writeIdentity(join(forged.dir, 'foreign'), await forgeLeaf(mesh.manifest, 'monitor', foreign.intermediate), foreign.bundlePem);
+  });
+  afterAll(() => forged.remove());
+
+  describe.each(services)('%s', (service) => {
+    const address = () => mesh.address(service);
+    const url = () => `${mesh.origin(service)}/healthz`;
+    let mark = 0;
+    beforeEach(() => {
+      mark = logLines().length;
+    });
+
+    it('listens on 8443 and answers a mesh client over TLS 1.3 (openssl s_client)', () => {
+      expect(address().port).toBe(8443);
+      const result = sClient(address(), service, { cafile: bundle, cert: monitor.cert, key: monitor.key, extra: ['-tls1_3'] });
+      expect(result.stdout).toMatch(/^HTTP\/1\.1 200/m);
+    });
+
+    it('refuses a client without a certificate (openssl s_client, curl)', () => {
+      const result = sClient(address(), service, { cafile: bundle });
+      expect(result.answered).toBe(false);
+      expect(result.stderr).toMatch(/certificate required/);
+      const viaCurl = curl(url(), { cacert: bundle });
+      expect(viaCurl.status).toBe(0);
+      expect(viaCurl.stderr).toMatch(/certificate required/);
+    });
+
+    it('refuses a self-signed client certificate carrying a mesh identity', async () => {
+      const result = sClient(address(), service, { cafile: bundle, cert: selfSignedFiles.cert, key: selfSignedFiles.key });
+      expect(result.answered).toBe(false);
+      expect(curl(url(), { cacert: bundle, cert: selfSignedFiles.cert, key: selfSignedFiles.key }).status).toBe(0);
+      expect(await refusalsSince(mark, service)).toContainEqual(expect.stringMatching(/^client certificate refused: (DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)/));
+    });
+
+    it('refuses a client certificate from another CA carrying a mesh identity', async () => {
+      const result = sClient(address(), service, { cafile: bundle, cert: foreignFiles.cert, key: foreignFiles.key });
+      expect(result.answered).toBe(false);
+      expect(curl(url(), { cacert: bundle, cert: foreignFiles.cert, key: foreignFiles.key }).status).toBe(0);
+      expect(await refusalsSince(mark, service)).toContainEqual(expect.stringMatching(/^client certificate refused: UNABLE_TO_GET_ISSUER_CERT/));
+    });
+
+    it('refuses TLS 1.2 (openssl s_client, curl)', () => {
+      const result = sClient(address(), service, { cafile: bundle, cert: monitor.cert, key: monitor.key, extra: ['-tls1_2'] });
+      expect(result.answered).toBe(false);
+      expect(result.stderr).toMatch(/protocol version|unsupported protocol/i);
+      expect(curl(url(), { cacert: bundle, cert: monitor.cert, key: monitor.key }, ['--tls-max', '1.2']).status).toBe(0);
+    });
+
+    it('refuses a client without a certificate (undici)', async () => {
+      const client = new Client(mesh.origin(service), { connect: { ca: readFileSync(bundle, 'utf8'), servername: service } });
+      try {
+        await expect(client.request({ method: 'GET', path: '/healthz' })).rejects.toThrow(/certificate required|other side closed|socket hang up/i);
+      } finally {
+        await client.close();
+      }
+    });
+  });
+});
+
+describe('ports', () => {
+  it('has every service process listen on 8443 only', () => {
+    const listening = execFileSync('ss', ['-H', '-l', '-t', '-n', '-p'], { encoding: 'utf8' }).split('\n');
+    const byService = new Map<string, string[]>();
+    for (const line of listening) {
+      for (const [, pid] of line.matchAll(/pid=(\d+)/g)) {
+        let cmdline: string;
+        try {
+          cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        } catch {
+          continue;
+        }
+        const service = /services\/([a-z-]+)\/dist\/main\.js/.exec(cmdline)?.[1];
+        if (service && readlinkSync(`/proc/${pid}/cwd`) && services.includes(service)) {
+          byService.set(service, [...(byService.get(service) ?? []), line.trim().split(/\s+/)[3]!]);
+        }
+      }
+    }
+    expect(Object.fromEntries(byService)).toEqual(
+      Object.fromEntries(services.map((service) => [service, [`${mesh.address(service).host}:8443`]])),
+    );
+  });
+});

@@ -1,0 +1,60 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { editedManifest, REPO_ROOT, tempDir } from '../test-support/temp-mesh';
+
+/** Whether something accepts TCP connections on host:port. */
+const accepting = (host: string, port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect({ host, port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+
+/**
+ * `pnpm start` as a newcomer runs it: the `mesh up` command boots the mesh,
+ * prints a ready line and a curl call, and stops everything on Ctrl-C. It runs
+ * beside the suites' own mesh, so its manifest moves the services to other
+ * loopback addresses, which also shows that addresses come from the manifest alone.
+ */
+describe('mesh up', () => {
+  it('boots, prints a curl call that places an order, and stops every service on Ctrl-C', async () => {
+    const work = tempDir('up');
+    const manifestFile = join(work.dir, 'mesh.yaml');
+    const hosts = ['127.0.9.1', '127.0.9.2', '127.0.9.3', '127.0.9.4'];
+    writeFileSync(manifestFile, editedManifest(...hosts.map((host, i): [string, string] => [`local: 127.0.0.${i + 1}\n`, `local: ${host}\n`])).text);
+    const up = spawn(process.execPath, [join(REPO_ROOT, 'tools/mesh/dist/cli.js'), 'up'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, PORTCULLIS_MANIFEST: manifestFile, PORTCULLIS_CERTS: join(work.dir, 'certs') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => up.once('exit', resolve));
+    try {
+      const lines = createInterface({ input: up.stdout! })[Symbol.asyncIterator]();
+      const printed: string[] = [];
+      for (let line = await lines.next(); !line.done; line = await lines.next()) {
+        printed.push(line.value);
+        if (line.value.startsWith('curl ')) break;
+      }
+      expect(printed.find((line) => line.startsWith('Portcullis mesh ready'))).toMatch(
+        /^Portcullis mesh ready: gateway, orders, inventory, payments on mutual TLS in \d+\.\d s\. Try:$/,
+      );
+      const curlLine = printed.at(-1)!;
+      expect(curlLine).toContain('https://127.0.9.1:8443/orders');
+      const order = spawnSync('bash', ['-c', `${curlLine} --silent --show-error --fail`], { cwd: REPO_ROOT, encoding: 'utf8' });
+      expect(order.stderr).toBe('');
+      expect(JSON.parse(order.stdout)).toEqual(expect.objectContaining({ sku: 'WIDGET-1', quantity: 2, status: 'confirmed' }));
+
+      up.kill('SIGINT');
+      expect(await exited).toBe(0);
+      for (const host of hosts) expect(await accepting(host, 8443)).toBe(false);
+    } finally {
+      up.kill('SIGKILL');
+      work.remove();
+    }
+  });
+});

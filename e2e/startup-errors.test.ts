@@ -1,0 +1,83 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { displayPath, identityFiles } from '@portcullis/trust';
+import { editedManifest, lineOf, MANIFEST_FILE, REPO_ROOT, tempCerts, tempDir } from '../test-support/temp-mesh';
+
+/** Starts the built `orders` service by itself and returns what it said and how it ended. */
+function startOrders(certsDir: string, manifestFile = MANIFEST_FILE) {
+  const run = spawnSync(process.execPath, [join(REPO_ROOT, 'services/orders/dist/main.js')], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, PORTCULLIS_CERTS: certsDir, PORTCULLIS_MANIFEST: manifestFile, PORTCULLIS_ENV: 'local' },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  return { code: run.status, stderr: run.stderr.trim() };
+}
+
+describe('a service with a bad certificate or manifest stops at start-up with one sentence', () => {
+  let certs: Awaited<ReturnType<typeof tempCerts>>;
+  let files: ReturnType<typeof identityFiles>;
+  const show = (file: string) => displayPath(file);
+  beforeEach(async () => {
+    certs = await tempCerts();
+    files = identityFiles(certs.dir, 'orders');
+  });
+  afterEach(() => certs.remove());
+
+  it('names a missing key file', () => {
+    unlinkSync(files.key);
+    expect(startOrders(certs.dir)).toEqual({ code: 1, stderr: `orders: ${show(files.key)} is missing; issue it with "pnpm mesh certs orders"` });
+  });
+
+  it('names a key that does not match the certificate', () => {
+    copyFileSync(identityFiles(certs.dir, 'inventory').key, files.key);
+    expect(startOrders(certs.dir)).toEqual({
+      code: 1,
+      stderr: `orders: ${show(files.key)} does not match the certificate in ${show(files.cert)}; reissue both with "pnpm mesh certs orders"`,
+    });
+  });
+
+  it('names a certificate file that holds something else', () => {
+    writeFileSync(files.cert, 'hello\n');
+    expect(startOrders(certs.dir)).toEqual({
+      code: 1,
+      stderr: `orders: ${show(files.cert)} does not hold a PEM certificate; reissue it with "pnpm mesh certs orders"`,
+    });
+  });
+
+  it('names a certificate issued to another service', () => {
+    copyFileSync(identityFiles(certs.dir, 'payments').cert, files.cert);
+    copyFileSync(identityFiles(certs.dir, 'payments').key, files.key);
+    expect(startOrders(certs.dir)).toEqual({
+      code: 1,
+      stderr: `orders: ${show(files.cert)} is for spiffe://portcullis.local/service/payments but the manifest says spiffe://portcullis.local/service/orders; reissue it with "pnpm mesh certs orders"`,
+    });
+  });
+
+  it('names the manifest line to fix', () => {
+    const manifest = tempDir('manifest');
+    try {
+      const file = join(manifest.dir, 'mesh.yaml');
+      const { text } = editedManifest(['calls: [inventory, payments]', 'calls: [inventory, paymnts]']);
+      writeFileSync(file, text);
+      const result = startOrders(certs.dir, file);
+      expect(result.code).toBe(1);
+      // One line per problem: the typo, and the permission payments gives orders that orders no longer uses.
+      expect(result.stderr.split('\n')).toEqual([
+        `orders: ${file}:${lineOf(text, 'paymnts')}: services.orders.calls[1]: "paymnts" is not a service; known services: gateway, orders, inventory, payments`,
+        `${file}:${lineOf(text, 'POST /charges')}: services.payments.routes.POST /charges[0]: payments allows orders on "POST /charges", but orders does not list payments in its calls; add it there or remove it here`,
+      ]);
+    } finally {
+      manifest.remove();
+    }
+  });
+
+  it('says when its address is already taken, e.g. by a running mesh', () => {
+    // The e2e driver's mesh holds 127.0.0.2:8443; these certificates are valid.
+    expect(startOrders(certs.dir)).toEqual({
+      code: 1,
+      stderr: 'orders: 127.0.0.2:8443 is already in use (is the mesh already running?); stop what holds it or change the address in mesh.yaml',
+    });
+  });
+});

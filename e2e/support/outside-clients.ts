@@ -1,0 +1,76 @@
+import { spawnSync } from 'node:child_process';
+import type { Address } from '@portcullis/manifest';
+
+/** Real TLS peers that share no code with the mesh: curl and openssl s_client. */
+
+export interface CurlIdentity {
+  readonly cert?: string;
+  readonly key?: string;
+  readonly cacert: string;
+}
+
+export interface CurlResult {
+  /** 0 when curl got no HTTP response at all (refused handshake). */
+  readonly status: number;
+  readonly body: string;
+  readonly exitCode: number;
+  readonly stderr: string;
+}
+
+export function curl(url: string, identity: CurlIdentity, extra: readonly string[] = []): CurlResult {
+  const args = [
+    '--silent',
+    '--show-error',
+    '--max-time', '10',
+    '--cacert', identity.cacert,
+    ...(identity.cert ? ['--cert', identity.cert] : []),
+    ...(identity.key ? ['--key', identity.key] : []),
+    '--write-out', '\n%{http_code}',
+    ...extra,
+    url,
+  ];
+  const run = spawnSync('curl', args, { encoding: 'utf8' });
+  const lines = run.stdout.split('\n');
+  const status = Number(lines.pop());
+  return { status, body: lines.join('\n'), exitCode: run.status ?? -1, stderr: run.stderr };
+}
+
+export function curlJson(url: string, identity: CurlIdentity, body?: unknown): CurlResult & { json: unknown } {
+  const extra = body === undefined ? [] : ['-H', 'content-type: application/json', '--data-binary', JSON.stringify(body)];
+  const result = curl(url, identity, extra);
+  let json: unknown;
+  try {
+    json = JSON.parse(result.body);
+  } catch {
+    json = undefined;
+  }
+  return { ...result, json };
+}
+
+export interface SClientResult {
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Whether an HTTP response came back over the connection. */
+  readonly answered: boolean;
+}
+
+/** Sends one HTTP request through `openssl s_client` and reports what came back. */
+export function sClient(address: Address, servername: string, options: { cert?: string; key?: string; cafile: string; extra?: readonly string[] }, path = '/healthz'): SClientResult {
+  const args = [
+    's_client',
+    '-quiet',
+    // Keep reading after the request is sent, until the server answers or closes.
+    '-ign_eof',
+    '-connect', `${address.host}:${address.port}`,
+    '-servername', servername,
+    '-CAfile', options.cafile,
+    '-verify_return_error',
+    // s_client sends only the first certificate of -cert; -cert_chain adds the intermediate as curl does.
+    ...(options.cert ? ['-cert', options.cert, '-cert_chain', options.cert] : []),
+    ...(options.key ? ['-key', options.key] : []),
+    ...(options.extra ?? []),
+  ];
+  const request = `GET ${path} HTTP/1.1\r\nHost: ${servername}\r\nConnection: close\r\n\r\n`;
+  const run = spawnSync('openssl', args, { input: request, encoding: 'utf8', timeout: 10_000 });
+  return { stdout: run.stdout, stderr: run.stderr, answered: /^HTTP\/1\.1 \d{3}/m.test(run.stdout) };
+}
