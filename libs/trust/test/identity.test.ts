@@ -1,4 +1,5 @@
 import { copyFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { issueMeshCertificates } from '@portcullis/pki';
 import { displayPath as show, identityFiles, IdentityError, IdentitySource, loadIdentity, type IdentityExpectation } from '@portcullis/trust';
 import { forgeLeaf, foreignAuthority, HOURS, meshAuthority, writeIdentity } from '../../../test-support/forge';
 import { tempCerts } from '../../../test-support/temp-mesh';
@@ -94,7 +95,6 @@ describe('an identity source', () => {
       expect(refused.error?.message).toContain('does not match the certificate');
       expect(source.current().leaf.serialNumber).toBe(before);
 
-      const { issueMeshCertificates } = await import('@portcullis/pki');
       await issueMeshCertificates(certs.manifest, certs.dir, { only: ['orders'], force: true });
       expect(source.reload()).toEqual({ changed: true });
       expect(source.current().leaf.serialNumber).not.toBe(before);
