@@ -1,30 +1,54 @@
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify from 'fastify';
 import type { Manifest } from '@portcullis/manifest';
-import { AuditLog, identityFiles, installAuthorization, loadIdentity, PeerIdentifier, routePolicy, serverTlsOptions, type Identity } from '@portcullis/trust';
+import {
+  AuditLog,
+  hardenTlsServer,
+  identityFiles,
+  IdentitySource,
+  loadIdentity,
+  meshFastifyOptions,
+  SERVER_LIMITS,
+  secureFastify,
+  type Identity,
+  type ServerLimits,
+} from '@portcullis/trust';
 
 /** Loads a workload's identity from a directory made by `tempCerts`. */
 export function identityOf(manifest: Manifest, certsDir: string, name: string): Identity {
+  return loadIdentity(identityFiles(certsDir, name), expectationFor(manifest, name));
+}
+
+export function sourceOf(manifest: Manifest, certsDir: string, name: string): IdentitySource {
+  return IdentitySource.open(identityFiles(certsDir, name), expectationFor(manifest, name));
+}
+
+function expectationFor(manifest: Manifest, name: string) {
   const workload = manifest.services.get(name) ?? manifest.clients.get(name)!;
-  return loadIdentity(identityFiles(certsDir, name), { id: workload.id, trustDomain: manifest.trustDomain, fix: 'test' });
+  return { id: workload.id, trustDomain: manifest.trustDomain, fix: 'test' };
 }
 
 /**
- * A real HTTPS server with the trust library's TLS options and authorization,
- * presenting `presenting`'s certificate and enforcing `service`'s policy
- * (usually the same), on an ephemeral loopback port. Every handler records
- * that it ran, so a test can tell that a refused request never reached it.
+ * A real HTTPS server set up exactly as `bootstrapService` sets up a service
+ * (the same options, authorization and hardening, without NestJS), presenting
+ * `presenting`'s certificate and enforcing `service`'s policy, on an ephemeral
+ * loopback port. Every handler records that it ran, so a test can tell that a
+ * refused request never reached it.
  */
-export async function startTrustedServer(manifest: Manifest, certsDir: string, service: string, presenting = service) {
+export async function startTrustedServer(
+  manifest: Manifest,
+  certsDir: string,
+  service: string,
+  presenting = service,
+  limits: Partial<ServerLimits> = {},
+) {
   const reached: string[] = [];
   const audit: string[] = [];
-  const fastify: FastifyInstance = Fastify({ https: serverTlsOptions(identityOf(manifest, certsDir, presenting), manifest.tls.minVersion) });
-  installAuthorization(fastify, {
-    service,
-    policy: routePolicy(manifest, service),
-    peers: new PeerIdentifier(manifest),
-    audit: new AuditLog((line) => audit.push(line)),
-  });
+  const source = sourceOf(manifest, certsDir, presenting);
+  const all = { ...SERVER_LIMITS, ...limits };
+  const context = { service, manifest, source, audit: new AuditLog((line) => audit.push(line)), limits: all };
+  const fastify = Fastify(meshFastifyOptions(source, manifest.tls.minVersion, all));
+  secureFastify(fastify, context);
   for (const route of manifest.services.get(service)!.routes) {
     fastify.route({
       method: route.method as 'GET',
@@ -35,7 +59,9 @@ export async function startTrustedServer(manifest: Manifest, certsDir: string, s
       },
     });
   }
+  await fastify.ready();
+  hardenTlsServer(fastify.server, context);
   await fastify.listen({ host: '127.0.0.1', port: 0 });
   const port = (fastify.server.address() as AddressInfo).port;
-  return { fastify, port, reached, audit, close: () => fastify.close() };
+  return { fastify, port, reached, audit, source, close: () => fastify.close() };
 }

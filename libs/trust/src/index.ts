@@ -13,4 +13,5 @@ export { IdentityMismatchError, pinServerIdentity } from './client/pin';
 export { TrustModule } from './nest/trust.module';
 export { MESH_CONTEXT } from './nest/tokens';
 export { Peer } from './nest/peer.decorator';
-export { bootstrapService, SERVER_LIMITS, type BootstrapOptions } from './nest/bootstrap';
+export { bootstrapService, type BootstrapOptions } from './nest/bootstrap';
+export { hardenTlsServer, meshFastifyOptions, secureFastify, SERVER_LIMITS, type MeshServerContext, type ServerLimits } from './server/mesh-server';

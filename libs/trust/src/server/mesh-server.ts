@@ -1,0 +1,99 @@
+import type { Server as TlsServer, TLSSocket } from 'node:tls';
+import type { FastifyInstance } from 'fastify';
+import type { Manifest, TlsVersion } from '@portcullis/manifest';
+import type { AuditLog } from '../audit';
+import { routePolicy, type Authorizer } from '../authorize';
+import type { IdentitySource } from '../source';
+import { collectRoutes, installAuthorization } from './authorization';
+import { PeerIdentifier } from './peer';
+import { serverTlsOptions } from './tls-options';
+
+/** Limits against slow or greedy clients; generous for the small JSON calls of a mesh. */
+export interface ServerLimits {
+  readonly bodyLimitBytes: number;
+  readonly handshakeTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly maxConnections: number;
+}
+
+export const SERVER_LIMITS: ServerLimits = {
+  bodyLimitBytes: 16 * 1024,
+  handshakeTimeoutMs: 5_000,
+  headersTimeoutMs: 5_000,
+  requestTimeoutMs: 10_000,
+  // Longer than the mesh client's 4 s, so the client always closes an idle connection first.
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 1_024,
+};
+
+/** Fastify's options for a mesh server: HTTPS with mandatory client certificates, and the limits. */
+export function meshFastifyOptions(source: IdentitySource, minVersion: TlsVersion, limits: ServerLimits = SERVER_LIMITS) {
+  return {
+    https: { ...serverTlsOptions(source.current(), minVersion), handshakeTimeout: limits.handshakeTimeoutMs },
+    bodyLimit: limits.bodyLimitBytes,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // HEAD would be a second, unlisted route for every GET; the manifest lists what exists.
+    exposeHeadRoutes: false,
+    return503OnClosing: true,
+  };
+}
+
+export interface MeshServerContext {
+  readonly service: string;
+  readonly manifest: Manifest;
+  readonly source: IdentitySource;
+  readonly audit: AuditLog;
+  readonly limits?: ServerLimits;
+}
+
+/**
+ * Prepares a Fastify instance before any route is registered: JSON only,
+ * default-deny authorization from the manifest, and a record of the routes
+ * that get registered, to compare with the manifest once the app is up.
+ */
+export function secureFastify(fastify: FastifyInstance, context: MeshServerContext): { served: string[]; policy: ReadonlyMap<string, Authorizer> } {
+  // The mesh speaks JSON: a text/plain body gets 415 rather than reaching a handler as a string.
+  fastify.removeContentTypeParser('text/plain');
+  const policy = routePolicy(context.manifest, context.service);
+  const served = collectRoutes(fastify);
+  installAuthorization(fastify, { service: context.service, policy, peers: new PeerIdentifier(context.manifest), audit: context.audit });
+  return { served, policy };
+}
+
+/**
+ * Hardens the listening TLS server: a connection cap, a header timeout, no
+ * renegotiation, an audit line for every refused handshake, and new
+ * certificates for new handshakes whenever the identity changes.
+ */
+export function hardenTlsServer(server: TlsServer, context: MeshServerContext): void {
+  const limits = context.limits ?? SERVER_LIMITS;
+  server.maxConnections = limits.maxConnections;
+  (server as TlsServer & { headersTimeout: number }).headersTimeout = limits.headersTimeoutMs;
+  server.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation());
+  server.on('tlsClientError', (error: Error, socket: TLSSocket) => {
+    context.audit.refused({
+      service: context.service,
+      stage: 'handshake',
+      reason: handshakeRefusalReason(error, socket),
+      ...(socket.remoteAddress ? { remoteAddress: socket.remoteAddress } : {}),
+    });
+  });
+  // setSecureContext rebuilds the context from scratch: pass every option again, not just the new pair.
+  context.source.onChange((identity) => server.setSecureContext(serverTlsOptions(identity, context.manifest.tls.minVersion)));
+}
+
+/**
+ * Node checks a client certificate after the handshake and drops the
+ * connection without an alert, so the error is only "socket hang up"; the
+ * real reason (UNABLE_TO_GET_ISSUER_CERT, CERT_HAS_EXPIRED, ...) is left on
+ * the socket. OpenSSL's own errors carry a short `reason` without the
+ * file-and-line noise of their message.
+ */
+function handshakeRefusalReason(error: Error, socket: TLSSocket): string {
+  const verifyError = socket.authorizationError;
+  if (verifyError) return `client certificate refused: ${String(verifyError)}`;
+  return (error as Error & { reason?: string }).reason ?? error.message.trim();
+}
