@@ -5,7 +5,7 @@ import { Client } from 'undici';
 import { forgeLeaf, foreignAuthority, selfSigned, writeIdentity } from '../test-support/forge';
 import { tempDir } from '../test-support/temp-mesh';
 import { meshUnderTest } from './support/mesh-under-test';
-import { curl, sClient } from './support/outside-clients';
+import { curl, sClient } from '../test-support/outside-clients';
 
 const mesh = meshUnderTest();
 const services = [...mesh.manifest.services.keys()];
@@ -57,14 +57,14 @@ describe('the handshake on every service', () => {
       mark = logLines().length;
     });
 
-    it('listens on 8443 and answers a mesh client over TLS 1.3 (openssl s_client)', () => {
+    it('listens on 8443 and answers a mesh client over TLS 1.3 (openssl s_client)', async () => {
       expect(address().port).toBe(8443);
-      const result = sClient(address(), service, { cafile: bundle, cert: monitor.cert, key: monitor.key, extra: ['-tls1_3'] });
+      const result = await sClient(address(), service, { cafile: bundle, cert: monitor.cert, key: monitor.key, extra: ['-tls1_3'] });
       expect(result.stdout).toMatch(/^HTTP\/1\.1 200/m);
     });
 
-    it('refuses a client without a certificate (openssl s_client, curl)', () => {
-      const result = sClient(address(), service, { cafile: bundle });
+    it('refuses a client without a certificate (openssl s_client, curl)', async () => {
+      const result = await sClient(address(), service, { cafile: bundle });
       expect(result.answered).toBe(false);
       expect(result.stderr).toMatch(/certificate required/);
       const viaCurl = curl(url(), { cacert: bundle });
@@ -73,21 +73,21 @@ describe('the handshake on every service', () => {
     });
 
     it('refuses a self-signed client certificate carrying a mesh identity', async () => {
-      const result = sClient(address(), service, { cafile: bundle, cert: selfSignedFiles.cert, key: selfSignedFiles.key });
+      const result = await sClient(address(), service, { cafile: bundle, cert: selfSignedFiles.cert, key: selfSignedFiles.key });
       expect(result.answered).toBe(false);
       expect(curl(url(), { cacert: bundle, cert: selfSignedFiles.cert, key: selfSignedFiles.key }).status).toBe(0);
       expect(await refusalsSince(mark, service)).toContainEqual(expect.stringMatching(/^client certificate refused: (DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)/));
     });
 
     it('refuses a client certificate from another CA carrying a mesh identity', async () => {
-      const result = sClient(address(), service, { cafile: bundle, cert: foreignFiles.cert, key: foreignFiles.key });
+      const result = await sClient(address(), service, { cafile: bundle, cert: foreignFiles.cert, key: foreignFiles.key });
       expect(result.answered).toBe(false);
       expect(curl(url(), { cacert: bundle, cert: foreignFiles.cert, key: foreignFiles.key }).status).toBe(0);
       expect(await refusalsSince(mark, service)).toContainEqual(expect.stringMatching(/^client certificate refused: UNABLE_TO_GET_ISSUER_CERT/));
     });
 
-    it('refuses TLS 1.2 (openssl s_client, curl)', () => {
-      const result = sClient(address(), service, { cafile: bundle, cert: monitor.cert, key: monitor.key, extra: ['-tls1_2'] });
+    it('refuses TLS 1.2 (openssl s_client, curl)', async () => {
+      const result = await sClient(address(), service, { cafile: bundle, cert: monitor.cert, key: monitor.key, extra: ['-tls1_2'] });
       expect(result.answered).toBe(false);
       expect(result.stderr).toMatch(/protocol version|unsupported protocol/i);
       expect(curl(url(), { cacert: bundle, cert: monitor.cert, key: monitor.key }, ['--tls-max', '1.2']).status).toBe(0);

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { curlExample } from '@portcullis/mesh';
-import { curl, curlJson, type CurlIdentity } from './support/outside-clients';
+import { curl, curlJson, type CurlIdentity } from '../test-support/outside-clients';
 import { meshUnderTest } from './support/mesh-under-test';
 
 const mesh = meshUnderTest();

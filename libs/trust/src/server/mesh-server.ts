@@ -31,7 +31,14 @@ export const SERVER_LIMITS: ServerLimits = {
 /** Fastify's options for a mesh server: HTTPS with mandatory client certificates, and the limits. */
 export function meshFastifyOptions(source: IdentitySource, minVersion: TlsVersion, limits: ServerLimits = SERVER_LIMITS) {
   return {
-    https: { ...serverTlsOptions(source.current(), minVersion), handshakeTimeout: limits.handshakeTimeoutMs },
+    https: {
+      ...serverTlsOptions(source.current(), minVersion),
+      handshakeTimeout: limits.handshakeTimeoutMs,
+      // node:https takes the HTTP server's options here too. Node only looks for
+      // expired header and request timers every 30 s unless told otherwise.
+      headersTimeout: limits.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+    },
     bodyLimit: limits.bodyLimitBytes,
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
@@ -64,23 +71,31 @@ export function secureFastify(fastify: FastifyInstance, context: MeshServerConte
 }
 
 /**
- * Hardens the listening TLS server: a connection cap, a header timeout, no
+ * Hardens the listening TLS server: a connection cap, no
  * renegotiation, an audit line for every refused handshake, and new
  * certificates for new handshakes whenever the identity changes.
  */
 export function hardenTlsServer(server: TlsServer, context: MeshServerContext): void {
   const limits = context.limits ?? SERVER_LIMITS;
   server.maxConnections = limits.maxConnections;
-  (server as TlsServer & { headersTimeout: number }).headersTimeout = limits.headersTimeoutMs;
-  server.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation());
-  server.on('tlsClientError', (error: Error, socket: TLSSocket) => {
+  const refuseHandshake = (socket: TLSSocket, reason: string) =>
     context.audit.refused({
       service: context.service,
       stage: 'handshake',
-      reason: handshakeRefusalReason(error, socket),
+      reason,
       ...(socket.remoteAddress ? { remoteAddress: socket.remoteAddress } : {}),
     });
+  server.on('secureConnection', (socket: TLSSocket) => {
+    // TLS 1.3 has no renegotiation; on 1.2 a client-initiated one is a known DoS lever. Node
+    // only emits an error for it and leaves the connection open: close it.
+    socket.disableRenegotiation();
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ERR_TLS_RENEGOTIATION_DISABLED') return;
+      refuseHandshake(socket, 'renegotiation refused');
+      socket.destroy();
+    });
   });
+  server.on('tlsClientError', (error: Error, socket: TLSSocket) => refuseHandshake(socket, handshakeRefusalReason(error, socket)));
   // setSecureContext rebuilds the context from scratch: pass every option again, not just the new pair.
   context.source.onChange((identity) => server.setSecureContext(serverTlsOptions(identity, context.manifest.tls.minVersion)));
 }

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { Address } from '@portcullis/manifest';
 
 /** Real TLS peers that share no code with the mesh: curl and openssl s_client. */
@@ -54,8 +54,16 @@ export interface SClientResult {
   readonly answered: boolean;
 }
 
-/** Sends one HTTP request through `openssl s_client` and reports what came back. */
-export function sClient(address: Address, servername: string, options: { cert?: string; key?: string; cafile: string; extra?: readonly string[] }, path = '/healthz'): SClientResult {
+/**
+ * Sends one HTTP request through `openssl s_client` and reports what came back.
+ * Asynchronous, so that it also works against a server in the test's own process.
+ */
+export function sClient(
+  address: Address,
+  servername: string,
+  options: { cert?: string; key?: string; cafile: string; extra?: readonly string[] },
+  path = '/healthz',
+): Promise<SClientResult> {
   const args = [
     's_client',
     '-quiet',
@@ -70,7 +78,14 @@ export function sClient(address: Address, servername: string, options: { cert?: 
     ...(options.key ? ['-key', options.key] : []),
     ...(options.extra ?? []),
   ];
-  const request = `GET ${path} HTTP/1.1\r\nHost: ${servername}\r\nConnection: close\r\n\r\n`;
-  const run = spawnSync('openssl', args, { input: request, encoding: 'utf8', timeout: 10_000 });
-  return { stdout: run.stdout, stderr: run.stderr, answered: /^HTTP\/1\.1 \d{3}/m.test(run.stdout) };
+  return new Promise((resolve, reject) => {
+    const child = spawn('openssl', args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: 10_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', () => resolve({ stdout, stderr, answered: /^HTTP\/1\.1 \d{3}/m.test(stdout) }));
+    child.stdin.end(`GET ${path} HTTP/1.1\r\nHost: ${servername}\r\nConnection: close\r\n\r\n`);
+  });
 }

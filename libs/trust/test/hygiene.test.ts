@@ -1,0 +1,141 @@
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { connect as tcpConnect } from 'node:net';
+import { authorizeAny, authorizeId, authorizeMemberOf, authorizeOneOf, identityFiles } from '@portcullis/trust';
+import { sClient } from '../../../test-support/outside-clients';
+import { editedManifest, tempCerts } from '../../../test-support/temp-mesh';
+import { identityOf, startTrustedServer } from '../../../test-support/tls-server';
+
+type Certs = Awaited<ReturnType<typeof tempCerts>>;
+
+/** A TLS connection presenting `name`'s certificate; resolves once the handshake is done. */
+function connectAs(certs: Certs, port: number, name: string, options: { maxVersion?: 'TLSv1.2' | 'TLSv1.3' } = {}): Promise<TLSSocket> {
+  const identity = identityOf(certs.manifest, certs.dir, name);
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({
+      host: '127.0.0.1',
+      port,
+      servername: 'payments',
+      ca: identity.bundlePem,
+      cert: identity.chainPem,
+      key: identity.keyPem,
+      checkServerIdentity: () => undefined,
+      ...options,
+    });
+    socket.once('secureConnect', () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+/** Everything the server sends until it closes the connection. */
+const readUntilClosed = (socket: TLSSocket) =>
+  new Promise<string>((resolve) => {
+    let text = '';
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    socket.on('error', () => undefined);
+    socket.once('close', () => resolve(text));
+  });
+
+describe('protocol hygiene of a mesh server', () => {
+  let certs: Certs;
+  beforeAll(async () => {
+    certs = await tempCerts();
+  });
+  afterAll(() => certs.remove());
+
+  it('closes a connection whose headers never finish (slowloris) after the header timeout', async () => {
+    const server = await startTrustedServer(certs.manifest, certs.dir, 'payments', 'payments', { headersTimeoutMs: 500 });
+    try {
+      const socket = await connectAs(certs, server.port, 'orders');
+      const closed = readUntilClosed(socket);
+      socket.write('POST /charges HTTP/1.1\r\nHost: payments\r\nX-Slow: ');
+      expect(await closed).toMatch(/^HTTP\/1\.1 408 Request Timeout/);
+      expect(server.reached).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('caps the number of open connections', async () => {
+    const server = await startTrustedServer(certs.manifest, certs.dir, 'payments', 'payments', { maxConnections: 3 });
+    const open: TLSSocket[] = [];
+    try {
+      for (let i = 0; i < 3; i++) open.push(await connectAs(certs, server.port, 'orders'));
+      await expect(connectAs(certs, server.port, 'orders')).rejects.toThrow(/socket disconnected|ECONNRESET|socket hang up/);
+      open.pop()!.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      open.push(await connectAs(certs, server.port, 'orders'));
+    } finally {
+      for (const socket of open) socket.destroy();
+      await server.close();
+    }
+  });
+
+  it('gives plaintext HTTP on the TLS port no response at all', async () => {
+    const server = await startTrustedServer(certs.manifest, certs.dir, 'payments');
+    try {
+      const answer = await new Promise<string>((resolve) => {
+        let text = '';
+        const socket = tcpConnect({ host: '127.0.0.1', port: server.port }, () => socket.write('GET /healthz HTTP/1.1\r\nHost: payments\r\n\r\n'));
+        socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+        socket.on('error', () => undefined);
+        socket.once('close', () => resolve(text));
+      });
+      expect(answer).toBe('');
+      expect(server.reached).toEqual([]);
+      expect(server.audit.map((line) => JSON.parse(line))).toEqual([expect.objectContaining({ stage: 'handshake', reason: 'http request' })]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  describe('when the manifest allows TLS 1.2', () => {
+    let server: Awaited<ReturnType<typeof startTrustedServer>>;
+    let tls12: Certs;
+    beforeAll(async () => {
+      tls12 = await tempCerts(editedManifest(['minVersion: TLSv1.3', 'minVersion: TLSv1.2']).manifest());
+      server = await startTrustedServer(tls12.manifest, tls12.dir, 'payments');
+    });
+    afterAll(async () => {
+      await server.close();
+      tls12.remove();
+    });
+
+    /** Whether openssl s_client gets an HTTP answer over TLS 1.2 offering only `cipher`. */
+    const handshakes = async (cipher: string) => {
+      const files = identityFiles(tls12.dir, 'orders');
+      return (await sClient({ host: '127.0.0.1', port: server.port }, 'payments', { cafile: files.bundle, cert: files.cert, key: files.key, extra: ['-tls1_2', '-cipher', cipher] })).answered;
+    };
+
+    it('offers forward-secret AEAD suites only', async () => {
+      expect(await handshakes('ECDHE-RSA-AES128-GCM-SHA256')).toBe(true);
+      expect(await handshakes('ECDHE-RSA-CHACHA20-POLY1305')).toBe(true);
+      expect(await handshakes('ECDHE-RSA-AES128-SHA')).toBe(false); // CBC
+      expect(await handshakes('AES128-GCM-SHA256')).toBe(false); // RSA key exchange, no forward secrecy
+      expect(await handshakes('DHE-RSA-AES128-GCM-SHA256')).toBe(false);
+    });
+
+    it('refuses renegotiation', async () => {
+      const socket = await connectAs(tls12, server.port, 'orders', { maxVersion: 'TLSv1.2' });
+      const closed = readUntilClosed(socket);
+      socket.renegotiate({ rejectUnauthorized: true }, () => undefined);
+      await closed;
+      expect(server.audit.map((line) => JSON.parse(line))).toContainEqual(expect.objectContaining({ stage: 'handshake', reason: 'renegotiation refused' }));
+    });
+  });
+});
+
+describe('authorizers', () => {
+  const gateway = 'spiffe://portcullis.local/service/gateway';
+  const outsider = 'spiffe://elsewhere.example/service/gateway';
+
+  it('compose by exact ID, by trust domain and any', () => {
+    expect(authorizeId(gateway)(gateway)).toBe(true);
+    expect(authorizeId(gateway)(outsider)).toBe(false);
+    expect(authorizeMemberOf('portcullis.local')(gateway)).toBe(true);
+    expect(authorizeMemberOf('portcullis.local')(outsider)).toBe(false);
+    expect(authorizeMemberOf('portcullis.local')('spiffe://portcullis.local.evil/x')).toBe(false);
+    expect(authorizeAny()(outsider)).toBe(true);
+    expect(authorizeOneOf(authorizeId(outsider), authorizeMemberOf('portcullis.local'))(gateway)).toBe(true);
+    expect(authorizeOneOf()(gateway)).toBe(false);
+  });
+});
