@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Client } from 'undici';
 import { forgeLeaf, foreignAuthority, selfSigned, writeIdentity } from '../test-support/forge';
 import { tempDir } from '../test-support/temp-mesh';
+import { MeshLog } from './support/mesh-log';
 import { meshUnderTest } from './support/mesh-under-test';
 import { curl, sClient } from '../test-support/outside-clients';
 
@@ -12,29 +13,7 @@ const services = [...mesh.manifest.services.keys()];
 const monitor = mesh.identity('monitor');
 const bundle = monitor.bundle;
 
-/** The service output the driver collected, one JSON record per line. */
-const logLines = (): string[] => readFileSync(mesh.logFile, 'utf8').split('\n').filter(Boolean);
-
-/**
- * The reasons of handshake refusals `service` logged after line `mark`. The
- * log travels through a pipe to the driver, so give it a moment to arrive.
- */
-async function refusalsSince(mark: number, service: string): Promise<string[]> {
-  for (let attempt = 0; attempt < 40 && handshakeRefusals(mark, service).length === 0; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return handshakeRefusals(mark, service);
-}
-
-function handshakeRefusals(mark: number, service: string): string[] {
-  return logLines()
-    .slice(mark)
-    .map((record) => JSON.parse(record) as { service: string; line: string })
-    .filter((record) => record.service === service && record.line.includes('"mtls.refused"'))
-    .map((record) => JSON.parse(record.line) as { stage: string; reason: string })
-    .filter((refusal) => refusal.stage === 'handshake')
-    .map((refusal) => refusal.reason);
-}
+const log = new MeshLog(mesh);
 
 describe('the handshake on every service', () => {
   const forged = tempDir('forged');
@@ -52,10 +31,8 @@ describe('the handshake on every service', () => {
   describe.each(services)('%s', (service) => {
     const address = () => mesh.address(service);
     const url = () => `${mesh.origin(service)}/healthz`;
-    let mark = 0;
-    beforeEach(() => {
-      mark = logLines().length;
-    });
+    beforeEach(() => log.markNow());
+    const handshakeRefusals = async () => (await log.refusals(service)).filter((r) => r.stage === 'handshake').map((r) => r.reason);
 
     it('listens on 8443 and answers a mesh client over TLS 1.3 (openssl s_client)', async () => {
       expect(address().port).toBe(8443);
@@ -76,14 +53,14 @@ describe('the handshake on every service', () => {
       const result = await sClient(address(), service, { cafile: bundle, cert: selfSignedFiles.cert, key: selfSignedFiles.key });
       expect(result.answered).toBe(false);
       expect(curl(url(), { cacert: bundle, cert: selfSignedFiles.cert, key: selfSignedFiles.key }).status).toBe(0);
-      expect(await refusalsSince(mark, service)).toContainEqual(expect.stringMatching(/^client certificate refused: (DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)/));
+      expect(await handshakeRefusals()).toContainEqual(expect.stringMatching(/^client certificate refused: (DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)/));
     });
 
     it('refuses a client certificate from another CA carrying a mesh identity', async () => {
       const result = await sClient(address(), service, { cafile: bundle, cert: foreignFiles.cert, key: foreignFiles.key });
       expect(result.answered).toBe(false);
       expect(curl(url(), { cacert: bundle, cert: foreignFiles.cert, key: foreignFiles.key }).status).toBe(0);
-      expect(await refusalsSince(mark, service)).toContainEqual(expect.stringMatching(/^client certificate refused: UNABLE_TO_GET_ISSUER_CERT/));
+      expect(await handshakeRefusals()).toContainEqual(expect.stringMatching(/^client certificate refused: UNABLE_TO_GET_ISSUER_CERT/));
     });
 
     it('refuses TLS 1.2 (openssl s_client, curl)', async () => {

@@ -26,6 +26,8 @@ export interface CertificateSpec {
   readonly dnsNames?: readonly string[];
   readonly ips?: readonly string[];
   readonly extKeyUsage?: readonly ('serverAuth' | 'clientAuth')[];
+  /** Defaults to keyCertSign + cRLSign for a CA and digitalSignature for a leaf. */
+  readonly keyUsage?: readonly ('digitalSignature' | 'keyCertSign' | 'cRLSign')[];
 }
 
 const SAN_URI = 6;
@@ -52,11 +54,10 @@ export function signCertificate(spec: CertificateSpec): string {
     ...(spec.ips ?? []).map((ip) => ({ type: SAN_IP, ip })),
   ];
   const extKeyUsage = spec.extKeyUsage ?? [];
+  const keyUsage = spec.keyUsage ?? (spec.isCA ? ['keyCertSign', 'cRLSign'] : ['digitalSignature']);
   cert.setExtensions([
     { name: 'basicConstraints', cA: spec.isCA, critical: true, ...(spec.pathLength === undefined ? {} : { pathLenConstraint: spec.pathLength }) },
-    spec.isCA
-      ? { name: 'keyUsage', critical: true, keyCertSign: true, cRLSign: true }
-      : { name: 'keyUsage', critical: true, digitalSignature: true },
+    { name: 'keyUsage', critical: true, ...Object.fromEntries(keyUsage.map((usage) => [usage, true])) },
     ...(extKeyUsage.length > 0
       ? [{ name: 'extKeyUsage', serverAuth: extKeyUsage.includes('serverAuth'), clientAuth: extKeyUsage.includes('clientAuth') }]
       : []),
