@@ -1,7 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseManifest } from '@portcullis/manifest';
 import { displayPath, identityFiles } from '@portcullis/trust';
+import { curl } from '../test-support/outside-clients';
 import { editedManifest, lineOf, MANIFEST_FILE, REPO_ROOT, tempCerts, tempDir } from '../test-support/temp-mesh';
 
 /** Starts the built `orders` service by itself and returns what it said and how it ended. */
@@ -79,5 +82,37 @@ describe('a service with a bad certificate or manifest stops at start-up with on
       code: 1,
       stderr: 'orders: 127.0.0.2:8443 is already in use (is the mesh already running?); stop what holds it or change the address in mesh.yaml',
     });
+  });
+});
+
+describe('a service whose routes the manifest does not all cover', () => {
+  it('warns at start-up and denies the uncovered route to everyone', async () => {
+    const { text } = editedManifest(['      DELETE /reservations/:id: [orders]\n', ''], ['local: 127.0.0.3\n', 'local: 127.0.9.13\n']);
+    const work = tempDir('uncovered');
+    const manifestFile = join(work.dir, 'mesh.yaml');
+    writeFileSync(manifestFile, text);
+    const certs = await tempCerts(parseManifest(text, manifestFile));
+    const inventory = spawn(process.execPath, [join(REPO_ROOT, 'services/inventory/dist/main.js')], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, PORTCULLIS_CERTS: certs.dir, PORTCULLIS_MANIFEST: manifestFile, PORTCULLIS_ENV: 'local' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      const warnings: string[] = [];
+      for await (const line of createInterface({ input: inventory.stdout! })) {
+        const record = JSON.parse(line) as { level: string; message: string | { message: string } };
+        if (record.level === 'warn') warnings.push(String(record.message));
+        if (typeof record.message === 'object' && record.message.message === 'inventory listening') break;
+      }
+      expect(warnings).toEqual([`routes no policy in ${manifestFile} covers, denied to every caller: DELETE /reservations/:id`]);
+
+      const orders = identityFiles(certs.dir, 'orders');
+      const response = curl('https://127.0.9.13:8443/reservations/res_0123456789abcdef', { cacert: orders.bundle, cert: orders.cert, key: orders.key }, ['-X', 'DELETE']);
+      expect(response.status).toBe(403);
+    } finally {
+      inventory.kill();
+      certs.remove();
+      work.remove();
+    }
   });
 });
