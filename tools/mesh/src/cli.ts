@@ -11,6 +11,7 @@ const USAGE = `usage: mesh <command>
   certs [name...] [--force]   issue missing or due certificates (all workloads by default)
   up [--verbose]              issue certificates, boot every service locally, wait until all answer over mTLS
   tables                      print the README's identity and policy tables from the manifest
+  workloads                   print the name of every service and client, one a line
 
 Environment: PORTCULLIS_MANIFEST (default: the nearest mesh.yaml), PORTCULLIS_CERTS (default: certs/ beside it),
 PORTCULLIS_ENV (default: local).`;
@@ -33,6 +34,11 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'tables': {
       const manifest = loadManifest(location.manifestFile);
       print(`${identityTable(manifest)}\n\n${policyTable(manifest)}`);
+      return 0;
+    }
+    case 'workloads': {
+      const manifest = loadManifest(location.manifestFile);
+      for (const name of [...manifest.services.keys(), ...manifest.clients.keys()]) print(name);
       return 0;
     }
     case 'up':

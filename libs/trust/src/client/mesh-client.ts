@@ -85,7 +85,8 @@ export class MeshClient {
     const { self, manifest } = this.options;
     const spec = manifest.services.get(target);
     if (!spec) throw new MeshCallError(target, `there is no service "${target}" in ${manifest.file}`);
-    if (self.kind === 'service' && !manifest.services.get(self.name)!.calls.includes(target)) {
+    // A service calls what its manifest entry lists, and itself only for its own health probe.
+    if (self.kind === 'service' && target !== self.name && !manifest.services.get(self.name)!.calls.includes(target)) {
       throw new MeshCallError(target, `${self.name} does not list ${target} in its calls in ${manifest.file}`);
     }
     this.connectors.set(target, this.buildConnector(target, this.options.source.current()));

@@ -1,0 +1,33 @@
+import { openMeshContext } from './context';
+import { MeshClient } from './client/mesh-client';
+
+/**
+ * A container health check over mTLS: `node .../health-probe.js` inside a
+ * service's container calls that service's own `GET /healthz` with the
+ * service's own certificate (the manifest allows `self` there), pinning its
+ * own SPIFFE ID. So "healthy" means what peers need: listening, TLS working,
+ * certificate valid, authorization in place. The service's name comes from
+ * PORTCULLIS_SERVICE, which the Dockerfile sets.
+ */
+async function probe(): Promise<number> {
+  const service = process.env.PORTCULLIS_SERVICE;
+  if (!service) throw new Error('PORTCULLIS_SERVICE is not set: the health probe needs to know which service it checks');
+  const context = openMeshContext(service);
+  const client = new MeshClient({ manifest: context.manifest, environment: context.environment, self: context.service, source: context.source, responseTimeoutMs: 2_000 });
+  try {
+    const response = await client.call(service, 'GET', '/healthz');
+    if (response.status === 200) return 0;
+    process.stderr.write(`${service}: /healthz answered ${response.status}\n`);
+    return 1;
+  } finally {
+    await client.close();
+  }
+}
+
+probe().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
