@@ -1,6 +1,8 @@
 /**
- * Two projects: `unit` (libraries against real TLS sockets, in parallel) and
- * `e2e` (the whole mesh, booted once by a driver in globalSetup). Tests import
+ * Three projects: `unit` (libraries against real TLS sockets, in parallel),
+ * `e2e` (the whole mesh as local processes, booted once in globalSetup) and
+ * `e2e-containers` (the same suites, plus container-only ones, against
+ * docker-compose.yml; needs Docker). `pnpm test` runs the first two. Tests import
  * workspace packages from their sources, so they need no build of their own;
  * the e2e driver runs the built services, which `pnpm test` builds first.
  */
@@ -19,10 +21,18 @@ module.exports = {
     {
       ...shared,
       displayName: 'e2e',
-      testMatch: ['<rootDir>/e2e/**/*.test.ts'],
+      testMatch: ['<rootDir>/e2e/*.test.ts', '<rootDir>/e2e/local/*.test.ts'],
       globalSetup: '<rootDir>/e2e/support/global-setup.ts',
       globalTeardown: '<rootDir>/e2e/support/global-teardown.ts',
       testTimeout: 60_000,
+    },
+    {
+      ...shared,
+      displayName: 'e2e-containers',
+      testMatch: ['<rootDir>/e2e/*.test.ts', '<rootDir>/e2e/containers/*.test.ts'],
+      globalSetup: '<rootDir>/e2e/containers/support/global-setup.ts',
+      globalTeardown: '<rootDir>/e2e/containers/support/global-teardown.ts',
+      testTimeout: 120_000,
     },
   ],
 };

@@ -39,7 +39,9 @@ describe('the call graph: every caller against every route of every service, ove
     (_verb, caller, service, route, pair) => {
       const files = mesh.identity(caller);
       // POST bodies are empty objects: an allowed caller gets past authorization and meets validation (400).
-      const response = curl(`${mesh.origin(service)}${pair.path}`, { cacert: files.bundle, cert: files.cert, key: files.key }, [
+      const endpoint = mesh.endpoint(service);
+      const response = curl(`${endpoint.origin}${pair.path}`, { cacert: files.bundle, cert: files.cert, key: files.key }, [
+        ...endpoint.curlArgs,
         '-X', pair.method,
         ...(pair.method === 'POST' ? ['-H', 'content-type: application/json', '--data-binary', '{}'] : []),
       ]);
@@ -63,13 +65,16 @@ describe('the call graph: every caller against every route of every service, ove
 
 describe('identity pinning against the running mesh', () => {
   it('refuses to send a request to payments when the server there presents the inventory certificate', async () => {
-    // Point orders' idea of where payments lives at the real inventory service. The manifest
-    // refuses two services on one address per environment, so the decoy goes in `compose`.
-    const text = readFileSync(mesh.manifest.file, 'utf8').replace('compose: payments', `compose: ${mesh.address('inventory').host}`);
+    // Point orders' idea of where payments lives at the real inventory service, in an
+    // environment of its own (the manifest refuses two services on one address).
+    const inventory = mesh.endpoint('inventory').connect;
+    const text = readFileSync(mesh.manifest.file, 'utf8').replace(/(\n\s+)compose: (\w+)/g, (_, indent: string, name: string) =>
+      `${indent}compose: ${name}${indent}decoy: ${name === 'payments' ? `${inventory.host}:${inventory.port}` : name}`,
+    );
     const manifest = parseManifest(text, mesh.manifest.file);
     const orders = manifest.services.get('orders')!;
     const source = IdentitySource.open(identityFiles(mesh.certsDir, 'orders'), { id: orders.id, trustDomain: manifest.trustDomain, fix: 'test' });
-    const client = new MeshClient({ manifest, environment: 'compose', self: orders, source });
+    const client = new MeshClient({ manifest, environment: 'decoy', self: orders, source });
     try {
       const call = client.call('payments', 'POST', '/charges', { reference: 'pinning', amountCents: 1 });
       await expect(call).rejects.toBeInstanceOf(MeshCallError);

@@ -79,8 +79,9 @@ const matrix: Row[] = [
 describe('hostile clients against the gateway, with curl and openssl s_client', () => {
   const forged = tempDir('hostile');
   const bundle = mesh.identity('demo-client').bundle;
-  const gateway = mesh.address('gateway');
-  const url = `${mesh.origin('gateway')}/inventory`;
+  const endpoint = mesh.endpoint('gateway');
+  const gateway = endpoint.connect;
+  const url = `${endpoint.origin}/inventory`;
   const files = new Map<string, ReturnType<typeof writeIdentity>>();
 
   beforeAll(async () => {
@@ -95,12 +96,12 @@ describe('hostile clients against the gateway, with curl and openssl s_client', 
 
   it('lets the real demo client through (the control row)', () => {
     const demo = mesh.identity('demo-client');
-    expect(curl(url, { cacert: bundle, cert: demo.cert, key: demo.key }).status).toBe(200);
+    expect(curl(url, { cacert: bundle, cert: demo.cert, key: demo.key }, endpoint.curlArgs).status).toBe(200);
   });
 
   it.each(matrix)('refuses $name', async (row) => {
     const identity = files.get(row.name)!;
-    const viaCurl = curl(url, { cacert: bundle, cert: identity.cert, key: identity.key });
+    const viaCurl = curl(url, { cacert: bundle, cert: identity.cert, key: identity.key }, endpoint.curlArgs);
     const viaOpenssl = await sClient(gateway, 'gateway', { cafile: bundle, cert: identity.cert, key: identity.key }, '/inventory');
     const refusals = await log.refusals('gateway', 2);
 

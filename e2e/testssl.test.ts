@@ -25,7 +25,7 @@ describe('testssl.sh -p -s -f -U -P against the gateway', () => {
   const work = tempDir('testssl');
 
   beforeAll(async () => {
-    const { host, port } = mesh.address('gateway');
+    const { host, port } = mesh.endpoint('gateway').connect;
     const jsonFile = join(work.dir, 'gateway.json');
     const args = ['--quiet', '--color', '0', '--warnings', 'off', '-p', '-s', '-f', '-U', '-P', '--jsonfile', jsonFile, `${host}:${port}`];
     await new Promise<void>((resolve, reject) => {

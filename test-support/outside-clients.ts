@@ -35,9 +35,9 @@ export function curl(url: string, identity: CurlIdentity, extra: readonly string
   return { status, body: lines.join('\n'), exitCode: run.status ?? -1, stderr: run.stderr };
 }
 
-export function curlJson(url: string, identity: CurlIdentity, body?: unknown): CurlResult & { json: unknown } {
-  const extra = body === undefined ? [] : ['-H', 'content-type: application/json', '--data-binary', JSON.stringify(body)];
-  const result = curl(url, identity, extra);
+export function curlJson(url: string, identity: CurlIdentity, body?: unknown, extra: readonly string[] = []): CurlResult & { json: unknown } {
+  const data = body === undefined ? [] : ['-H', 'content-type: application/json', '--data-binary', JSON.stringify(body)];
+  const result = curl(url, identity, [...extra, ...data]);
   let json: unknown;
   try {
     json = JSON.parse(result.body);

@@ -1,8 +1,7 @@
 import { rmSync } from 'node:fs';
-import { ENV } from './mesh-under-test';
 
 export default async function globalTeardown(): Promise<void> {
   await globalThis.portcullisMesh?.stop();
-  const workdir = process.env[ENV.workdir];
-  if (workdir) rmSync(workdir, { recursive: true, force: true });
+  const handle = process.env.PORTCULLIS_E2E_MESH;
+  if (handle) rmSync((JSON.parse(handle) as { workdir: string }).workdir, { recursive: true, force: true });
 }

@@ -19,9 +19,20 @@ export class MeshLog {
 
   constructor(private readonly mesh: MeshUnderTest) {}
 
-  /** Forget everything logged so far. */
-  markNow(): void {
-    this.mark = this.lines().length;
+  /**
+   * Forget everything logged so far. Lines travel through a pipe, so first wait
+   * until nothing new has arrived for a moment: a late line of the previous test
+   * must not count for the next one.
+   */
+  async markNow(): Promise<void> {
+    let count = this.lines().length;
+    for (let quiet = 0; quiet < 3; ) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const now = this.lines().length;
+      quiet = now === count ? quiet + 1 : 0;
+      count = now;
+    }
+    this.mark = count;
   }
 
   /**

@@ -1,49 +1,86 @@
 import { join } from 'node:path';
-import { addressOf, loadManifest, originOf, type Address, type Manifest } from '@portcullis/manifest';
+import { loadManifest, type Address, type Manifest } from '@portcullis/manifest';
+import { curlExample } from '@portcullis/mesh';
 import { identityFiles, type IdentityFiles } from '@portcullis/trust';
+
+/** How a test on this machine reaches one service of the mesh under test. */
+export interface Endpoint {
+  /** Where to open the TCP connection. */
+  readonly connect: Address;
+  /** The name to send as SNI and to check in the server's certificate. */
+  readonly servername: string;
+  /** `https://<name>:<port>` for clients that check host names against the certificate. */
+  readonly origin: string;
+  /** What curl needs to reach `origin` at `connect` (a `--resolve` when the name is not in DNS). */
+  readonly curlArgs: readonly string[];
+}
 
 /**
  * What a suite knows about the mesh it runs against, whichever driver booted
- * it (local processes now, containers later): the same suites run against both.
- * The driver in globalSetup passes it on through environment variables, the
- * only channel from globalSetup to the test workers.
+ * it (local processes or containers): the same suites run against both. The
+ * driver in globalSetup passes it on through environment variables, the only
+ * channel from globalSetup to the test workers.
  */
 export interface MeshUnderTest {
+  readonly driver: 'local' | 'containers';
   readonly manifest: Manifest;
   readonly environment: string;
-  /** Where the tests find client identities (demo-client, monitor) and the bundle. */
+  /** Where the tests find every workload's identity and the CA (made for this run). */
   readonly certsDir: string;
-  /** Where the mesh's services write their output, one JSON line each. */
+  /** Where the mesh's services write their output, one JSON record per line. */
   readonly logFile: string;
-  /** The address a test dials to reach `service` from this machine. */
-  address(service: string): Address;
-  origin(service: string): string;
+  endpoint(service: string): Endpoint;
   identity(workload: string): IdentityFiles;
+  /** The curl call that places an order through the gateway, as the README and `pnpm start` print it. */
+  curlExample(): string;
 }
 
-export const ENV = {
-  manifest: 'PORTCULLIS_E2E_MANIFEST',
-  environment: 'PORTCULLIS_E2E_ENVIRONMENT',
-  certs: 'PORTCULLIS_E2E_CERTS',
-  workdir: 'PORTCULLIS_E2E_WORKDIR',
-} as const;
+/** What a driver hands the suites. */
+export interface MeshHandle {
+  readonly driver: MeshUnderTest['driver'];
+  readonly manifestFile: string;
+  readonly environment: string;
+  readonly certsDir: string;
+  readonly workdir: string;
+  /** Where each service is reachable from this machine. */
+  readonly addresses: Record<string, Address>;
+}
+
+const HANDLE = 'PORTCULLIS_E2E_MESH';
+
+export function publishMesh(handle: MeshHandle): void {
+  process.env[HANDLE] = JSON.stringify(handle);
+}
 
 export function meshUnderTest(): MeshUnderTest {
-  const read = (name: string) => {
-    const value = process.env[name];
-    if (!value) throw new Error(`${name} is not set: run the e2e suites through jest, whose globalSetup boots the mesh`);
-    return value;
+  const raw = process.env[HANDLE];
+  if (!raw) throw new Error(`${HANDLE} is not set: run the e2e suites through jest, whose globalSetup boots the mesh`);
+  const handle = JSON.parse(raw) as MeshHandle;
+  const manifest = loadManifest(handle.manifestFile);
+  const endpoint = (service: string): Endpoint => {
+    const connect = handle.addresses[service];
+    if (!connect) throw new Error(`the ${handle.driver} driver did not publish ${service}`);
+    // Locally every service has an address of its own that its certificate names; containers are
+    // reached through loopback ports, so the service's DNS name is resolved to loopback for curl.
+    const direct = handle.driver === 'local';
+    return {
+      connect,
+      servername: service,
+      origin: direct ? `https://${connect.host}:${connect.port}` : `https://${service}:${connect.port}`,
+      curlArgs: direct ? [] : ['--resolve', `${service}:${connect.port}:${connect.host}`],
+    };
   };
-  const manifest = loadManifest(read(ENV.manifest));
-  const environment = read(ENV.environment);
-  const certsDir = read(ENV.certs);
   return {
+    driver: handle.driver,
     manifest,
-    environment,
-    certsDir,
-    logFile: join(read(ENV.workdir), 'mesh.log'),
-    address: (service) => addressOf(manifest, service, environment),
-    origin: (service) => originOf(manifest, service, environment),
-    identity: (workload) => identityFiles(certsDir, workload),
+    environment: handle.environment,
+    certsDir: handle.certsDir,
+    logFile: join(handle.workdir, 'mesh.log'),
+    endpoint,
+    identity: (workload) => identityFiles(handle.certsDir, workload),
+    curlExample: () => {
+      const gateway = handle.addresses.gateway!;
+      return curlExample(handle.certsDir, `https://${gateway.host}:${gateway.port}`);
+    },
   };
 }

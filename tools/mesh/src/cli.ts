@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { loadManifest, ManifestError } from '@portcullis/manifest';
+import { loadManifest, ManifestError, originOf } from '@portcullis/manifest';
 import { meshLocation } from '@portcullis/trust';
 import { issueCertificates } from './certs';
 import { curlExample } from './curl';
@@ -60,7 +60,7 @@ async function up(location: ReturnType<typeof meshLocation>, verbose: boolean, p
   });
   const services = [...mesh.manifest.services.keys()];
   print(`Portcullis mesh ready: ${services.join(', ')} on mutual TLS in ${(mesh.readyInMs / 1000).toFixed(1)} s. Try:`);
-  print(curlExample(mesh.manifest, mesh.certsDir, mesh.environment));
+  print(curlExample(mesh.certsDir, originOf(mesh.manifest, 'gateway', mesh.environment)));
   print('Press Ctrl-C to stop.');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

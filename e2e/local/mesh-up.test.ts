@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { editedManifest, REPO_ROOT, tempDir } from '../test-support/temp-mesh';
+import { editedManifest, REPO_ROOT, tempDir } from '../../test-support/temp-mesh';
 
 /** Whether something accepts TCP connections on host:port. */
 const accepting = (host: string, port: number) =>

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseManifest } from '@portcullis/manifest';
 import { displayPath, identityFiles } from '@portcullis/trust';
-import { curl } from '../test-support/outside-clients';
-import { editedManifest, lineOf, MANIFEST_FILE, REPO_ROOT, tempCerts, tempDir } from '../test-support/temp-mesh';
+import { curl } from '../../test-support/outside-clients';
+import { editedManifest, lineOf, MANIFEST_FILE, REPO_ROOT, tempCerts, tempDir } from '../../test-support/temp-mesh';
 
 /** Starts the built `orders` service by itself and returns what it said and how it ended. */
 function startOrders(certsDir: string, manifestFile = MANIFEST_FILE) {
