@@ -31,7 +31,7 @@ module.exports = {
       displayName: 'e2e-containers',
       testMatch: ['<rootDir>/e2e/*.test.ts', '<rootDir>/e2e/containers/*.test.ts'],
       globalSetup: '<rootDir>/e2e/containers/support/global-setup.ts',
-      globalTeardown: '<rootDir>/e2e/containers/support/global-teardown.ts',
+      globalTeardown: '<rootDir>/e2e/support/global-teardown.ts',
       testTimeout: 120_000,
     },
   ],

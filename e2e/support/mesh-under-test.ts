@@ -33,6 +33,8 @@ export interface MeshUnderTest {
   identity(workload: string): IdentityFiles;
   /** The curl call that places an order through the gateway, as the README and `pnpm start` print it. */
   curlExample(): string;
+  /** The containers driver: the container id of a compose service. */
+  container(service: string): string;
 }
 
 /** What a driver hands the suites. */
@@ -44,6 +46,8 @@ export interface MeshHandle {
   readonly workdir: string;
   /** Where each service is reachable from this machine. */
   readonly addresses: Record<string, Address>;
+  /** The containers driver: each compose service's container id. */
+  readonly containers?: Record<string, string>;
 }
 
 const HANDLE = 'PORTCULLIS_E2E_MESH';
@@ -78,6 +82,11 @@ export function meshUnderTest(): MeshUnderTest {
     logFile: join(handle.workdir, 'mesh.log'),
     endpoint,
     identity: (workload) => identityFiles(handle.certsDir, workload),
+    container: (service) => {
+      const id = handle.containers?.[service];
+      if (!id) throw new Error(`the ${handle.driver} driver has no container for ${service}`);
+      return id;
+    },
     curlExample: () => {
       const gateway = handle.addresses.gateway!;
       return curlExample(handle.certsDir, `https://${gateway.host}:${gateway.port}`);

@@ -1,1 +1,102 @@
-export default async function globalSetup(): Promise<void> {}
+import { execFileSync, spawnSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { loadManifest, type Manifest } from '@portcullis/manifest';
+import { publishMesh } from '../../support/mesh-under-test';
+
+const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+const PROJECT = 'portcullis-e2e';
+
+declare global {
+  // Shared between globalSetup and globalTeardown, which run in the same process.
+  var portcullisMesh: { stop(): Promise<void> } | undefined;
+}
+
+/**
+ * The containers driver: builds the images, boots docker-compose.yml with
+ * testcontainers, and hands the suites the same view of the mesh as the local
+ * driver. A test-only override publishes every service on a loopback port so
+ * the suites can reach each one; everything else is the compose file as users
+ * run it.
+ */
+export default async function globalSetup(): Promise<void> {
+  // Ryuk, testcontainers' reaper, is an image from a registry; teardown cleans up instead.
+  process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+  const { DockerComposeEnvironment, Wait } = await import('testcontainers');
+
+  const manifestFile = join(REPO_ROOT, 'mesh.yaml');
+  const manifest = loadManifest(manifestFile);
+  execFileSync('bash', [join(REPO_ROOT, 'tools/containers/build-images.sh'), process.env.PORTCULLIS_NODE_IMAGE ?? 'node:24-bookworm-slim'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+
+  const workdir = mkdtempSync(join(tmpdir(), 'portcullis-e2e-containers-'));
+  const override = join(workdir, 'docker-compose.e2e.yml');
+  writeFileSync(override, publishEveryService(manifest));
+
+  const environment = await new DockerComposeEnvironment(REPO_ROOT, ['docker-compose.yml', override])
+    .withProjectName(PROJECT)
+    .withEnvironment({ PORTCULLIS_GATEWAY_PORT: String(await freePort()) })
+    .withClientOptions(composeExecutable())
+    .withDefaultWaitStrategy(Wait.forHealthCheck())
+    .withStartupTimeout(120_000)
+    .up();
+  globalThis.portcullisMesh = { stop: async () => void (await environment.down({ removeVolumes: true, timeout: 10_000 })) };
+
+  const containers: Record<string, string> = {};
+  const addresses: Record<string, { host: string; port: number }> = {};
+  const logFile = join(workdir, 'mesh.log');
+  for (const service of manifest.services.values()) {
+    // Compose v2 names containers <project>-<service>-1, v1 <project>_<service>_1.
+    const container = [`${service.name}-1`, `${PROJECT}_${service.name}_1`]
+      .map((name) => {
+        try {
+          return environment.getContainer(name);
+        } catch {
+          return undefined;
+        }
+      })
+      .find(Boolean);
+    if (!container) throw new Error(`docker compose started no container for ${service.name}`);
+    containers[service.name] = container.getId();
+    addresses[service.name] = { host: '127.0.0.1', port: container.getMappedPort(service.port) };
+    const logs = (await container.logs()) as Readable;
+    createInterface({ input: logs }).on('line', (line) => appendFileSync(logFile, `${JSON.stringify({ service: service.name, line })}\n`));
+  }
+
+  // The certificates the job issued, CA included, for the suites' clients and forgeries.
+  const certsJob = execFileSync('docker', ['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`, '--filter', 'label=com.docker.compose.service=certs'], {
+    encoding: 'utf8',
+  }).trim();
+  execFileSync('docker', ['cp', `${certsJob}:/certs`, join(workdir, 'certs')]);
+  appendFileSync(logFile, '');
+
+  publishMesh({ driver: 'containers', manifestFile, environment: 'compose', certsDir: join(workdir, 'certs'), workdir, addresses, containers });
+}
+
+/** A compose override that publishes each service's port on a random loopback port (the gateway's stays as the compose file says). */
+function publishEveryService(manifest: Manifest): string {
+  const services = [...manifest.services.values()].filter((s) => s.name !== 'gateway');
+  return ['services:', ...services.flatMap((s) => [`  ${s.name}:`, '    ports:', `      - "127.0.0.1::${s.port}"`]), ''].join('\n');
+}
+
+/** Compose v2 when the docker CLI has it, otherwise the standalone Compose v1 binary. */
+function composeExecutable() {
+  if (spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0) return {};
+  return { executable: { standalone: true as const, executablePath: 'docker-compose' } };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}

@@ -1,0 +1,32 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+
+/** Thin wrappers over the docker CLI for what testcontainers does not cover: inspect, restart, exec, one-off runs. */
+
+export function inspect(container: string, format: string): string {
+  return execFileSync('docker', ['inspect', '-f', format, container], { encoding: 'utf8' }).trim();
+}
+
+export function restart(container: string): void {
+  execFileSync('docker', ['restart', container], { stdio: 'ignore' });
+}
+
+export async function waitUntilHealthy(container: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (inspect(container, '{{.State.Health.Status}}') !== 'healthy') {
+    if (Date.now() > deadline) throw new Error(`${container} did not become healthy within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+export function exec(container: string, command: readonly string[]): string {
+  return execFileSync('docker', ['exec', container, ...command], { encoding: 'utf8' });
+}
+
+/** Runs an image once with the compose file's hardening and returns how it ended. */
+export function runOnce(image: string, args: readonly string[]): { code: number | null; stderr: string } {
+  const run = spawnSync('docker', ['run', '--rm', '--read-only', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges:true', ...args, image], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: run.status, stderr: run.stderr.trim() };
+}
