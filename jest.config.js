@@ -24,7 +24,7 @@ module.exports = {
       testMatch: ['<rootDir>/e2e/*.test.ts', '<rootDir>/e2e/local/*.test.ts'],
       globalSetup: '<rootDir>/e2e/support/global-setup.ts',
       globalTeardown: '<rootDir>/e2e/support/global-teardown.ts',
-      testTimeout: 60_000,
+      setupFilesAfterEnv: ['<rootDir>/e2e/support/timeouts.ts'],
     },
     {
       ...shared,
@@ -32,7 +32,7 @@ module.exports = {
       testMatch: ['<rootDir>/e2e/*.test.ts', '<rootDir>/e2e/containers/*.test.ts'],
       globalSetup: '<rootDir>/e2e/containers/support/global-setup.ts',
       globalTeardown: '<rootDir>/e2e/support/global-teardown.ts',
-      testTimeout: 120_000,
+      setupFilesAfterEnv: ['<rootDir>/e2e/support/timeouts.ts'],
     },
   ],
 };

@@ -36,11 +36,13 @@ export default async function globalSetup(): Promise<void> {
 
   const workdir = mkdtempSync(join(tmpdir(), 'portcullis-e2e-containers-'));
   const override = join(workdir, 'docker-compose.e2e.yml');
-  writeFileSync(override, publishEveryService(manifest));
+  const ports = new Map<string, number>();
+  for (const service of manifest.services.keys()) ports.set(service, await freePort());
+  writeFileSync(override, publishEveryService(manifest, ports));
 
   const environment = await new DockerComposeEnvironment(REPO_ROOT, ['docker-compose.yml', override])
     .withProjectName(PROJECT)
-    .withEnvironment({ PORTCULLIS_GATEWAY_PORT: String(await freePort()) })
+    .withEnvironment({ PORTCULLIS_GATEWAY_PORT: String(ports.get('gateway')) })
     .withClientOptions(composeExecutable())
     .withDefaultWaitStrategy(Wait.forHealthCheck())
     .withStartupTimeout(120_000)
@@ -63,7 +65,7 @@ export default async function globalSetup(): Promise<void> {
       .find(Boolean);
     if (!container) throw new Error(`docker compose started no container for ${service.name}`);
     containers[service.name] = container.getId();
-    addresses[service.name] = { host: '127.0.0.1', port: container.getMappedPort(service.port) };
+    addresses[service.name] = { host: '127.0.0.1', port: ports.get(service.name)! };
     const logs = (await container.logs()) as Readable;
     createInterface({ input: logs }).on('line', (line) => appendFileSync(logFile, `${JSON.stringify({ service: service.name, line })}\n`));
   }
@@ -78,10 +80,14 @@ export default async function globalSetup(): Promise<void> {
   publishMesh({ driver: 'containers', manifestFile, environment: 'compose', certsDir: join(workdir, 'certs'), workdir, addresses, containers });
 }
 
-/** A compose override that publishes each service's port on a random loopback port (the gateway's stays as the compose file says). */
-function publishEveryService(manifest: Manifest): string {
+/**
+ * A compose override that publishes each service's port on loopback (the
+ * gateway's stays as the compose file says). Fixed host ports, chosen free
+ * now, because Docker hands out new random ones when a container restarts.
+ */
+function publishEveryService(manifest: Manifest, ports: ReadonlyMap<string, number>): string {
   const services = [...manifest.services.values()].filter((s) => s.name !== 'gateway');
-  return ['services:', ...services.flatMap((s) => [`  ${s.name}:`, '    ports:', `      - "127.0.0.1::${s.port}"`]), ''].join('\n');
+  return ['services:', ...services.flatMap((s) => [`  ${s.name}:`, '    ports:', `      - "127.0.0.1:${ports.get(s.name)}:${s.port}"`]), ''].join('\n');
 }
 
 /** Compose v2 when the docker CLI has it, otherwise the standalone Compose v1 binary. */
