@@ -5,3 +5,4 @@ export { loadOrCreateAuthority, type Authority, type AuthorityChange } from './a
 export { issueMeshCertificates, leafNames, type IssueOptions, type IssueResult } from './issue';
 export { authorityFiles, writeFileAtomic, type AuthorityFiles } from './files';
 export { isDueForRenewal, renewalTime, RENEW_AT_FRACTION } from './renewal';
+export { writeFilesAtomically, type FileToWrite } from './atomic-dir';

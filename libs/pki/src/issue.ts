@@ -1,10 +1,11 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { basename } from 'node:path';
 import type { Manifest, Workload } from '@portcullis/manifest';
 import { identityFiles, subjectAltNames } from '@portcullis/trust';
 import { loadOrCreateAuthority, type Authority, type AuthorityChange } from './authority';
-import { writeFileAtomic } from './files';
+import { writeFilesAtomically } from './atomic-dir';
 import { generateRsaKey } from './keys';
 import { leafProfile, type LeafNames } from './profiles';
 import { isDueForRenewal } from './renewal';
@@ -77,11 +78,12 @@ async function issueLeaf(
   const key = await generateRsaKey(2048);
   const leafPem = signCertificate(leafProfile(name, names, authority.intermediate, key.publicKeyPem, now, lifetimeMs));
   const files = identityFiles(certsDir, name);
-  // Key first, then the chain that matches it: a reader that races us sees a
-  // mismatched pair, which the trust library refuses and retries, never half a file.
-  writeFileAtomic(files.key, key.privateKeyPem, 0o600);
-  writeFileAtomic(files.cert, leafPem + authority.intermediate.certPem, 0o644);
-  writeFileAtomic(files.bundle, authority.bundlePem, 0o644);
+  // Key, chain and bundle change together, or not at all: a service reloading them never sees a mixed pair.
+  writeFilesAtomically(files.dir, {
+    [basename(files.key)]: { content: key.privateKeyPem, mode: 0o600 },
+    [basename(files.cert)]: { content: leafPem + authority.intermediate.certPem, mode: 0o644 },
+    [basename(files.bundle)]: { content: authority.bundlePem, mode: 0o644 },
+  });
   return new X509Certificate(leafPem).validToDate;
 }
 

@@ -1,6 +1,13 @@
 import { join } from 'node:path';
 
 /**
+ * Kubernetes' AtomicWriter layout, which `pnpm mesh certs` writes too: the
+ * files live in a hidden versioned directory, `..data` links to the current
+ * one, and `tls.crt` etc. link through `..data`. Swapping `..data` swaps all.
+ */
+export const DATA_LINK = '..data';
+
+/**
  * Where a workload's identity lives. The names are cert-manager's and
  * Kubernetes' TLS secret keys, so a Secret mounts in place of this directory
  * unchanged: `tls.crt` is the leaf followed by its intermediate, `tls.key` its

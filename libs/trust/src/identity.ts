@@ -1,7 +1,7 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
-import type { IdentityFiles } from './files';
+import { accessSync, readFileSync, realpathSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { DATA_LINK, type IdentityFiles } from './files';
 import { spiffeIdOf, svidProblem } from './svid';
 
 /**
@@ -34,9 +34,10 @@ export class IdentityError extends Error {
 
 /** Loads and checks a workload's key, chain and bundle together; throws an `IdentityError` on the first problem. */
 export function loadIdentity(files: IdentityFiles, expect: IdentityExpectation, now: Date = new Date()): Identity {
-  const chainPem = readText(files.cert, expect);
-  const keyPem = readText(files.key, expect);
-  const bundlePem = readText(files.bundle, expect);
+  const snapshot = consistentSnapshot(files);
+  const chainPem = readText(snapshot.cert, expect, files.cert);
+  const keyPem = readText(snapshot.key, expect, files.key);
+  const bundlePem = readText(snapshot.bundle, expect, files.bundle);
 
   const chain = parseCertificates(chainPem, files.cert, expect);
   const bundle = parseCertificates(bundlePem, files.bundle, expect);
@@ -86,14 +87,34 @@ export function verifyChain(chain: readonly X509Certificate[], bundle: readonly 
   return 'is not signed by any certificate authority';
 }
 
-function readText(file: string, expect: IdentityExpectation): string {
+/**
+ * Where to read the three files from so that they belong together. When the
+ * directory has Kubernetes' `..data` link (a mounted Secret, or `pnpm mesh
+ * certs`), resolve it once and read every file from the version it points to:
+ * reading `tls.crt` and then `tls.key` through their own links could straddle
+ * an update.
+ */
+function consistentSnapshot(files: IdentityFiles): Pick<IdentityFiles, 'cert' | 'key' | 'bundle'> {
+  let version: string;
   try {
+    version = realpathSync(join(files.dir, DATA_LINK));
+  } catch {
+    return files;
+  }
+  return { cert: join(version, basename(files.cert)), key: join(version, basename(files.key)), bundle: join(version, basename(files.bundle)) };
+}
+
+/** Reads `file`; errors name `shown`, the path the operator knows. */
+function readText(file: string, expect: IdentityExpectation, shown = file): string {
+  try {
+    // The name the operator sees must exist too: deleting tls.key means it is missing.
+    if (shown !== file) accessSync(shown);
     return readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') fail(`${displayPath(file)} is missing; issue it with "${expect.fix}"`);
-    if (code === 'EACCES') fail(`${displayPath(file)} cannot be read by this user; fix its permissions (the key should be 0600 and owned by the service user)`);
-    fail(`${displayPath(file)} cannot be read (${code ?? String(error)}); check the file or reissue it with "${expect.fix}"`);
+    if (code === 'ENOENT') fail(`${displayPath(shown)} is missing; issue it with "${expect.fix}"`);
+    if (code === 'EACCES') fail(`${displayPath(shown)} cannot be read by this user; fix its permissions (the key should be 0600 and owned by the service user)`);
+    fail(`${displayPath(shown)} cannot be read (${code ?? String(error)}); check the file or reissue it with "${expect.fix}"`);
   }
 }
 

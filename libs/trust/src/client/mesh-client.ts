@@ -38,7 +38,7 @@ export interface MeshClientOptions {
  * mesh bundle, pins each target's SPIFFE ID and pools keep-alive connections.
  * One undici Agent per target, so that connections, TLS sessions and pinning
  * never mix between targets. When the identity changes, new connections
- * present the new certificate; pooled ones finish with the old until they close.
+ * present the new certificate and the old pools are drained.
  */
 export class MeshClient {
   private readonly agents = new Map<string, Agent>();
@@ -46,8 +46,13 @@ export class MeshClient {
   private readonly connectors = new Map<string, buildConnector.connector>();
 
   constructor(private readonly options: MeshClientOptions) {
+    // A new identity: new connections present it, and the old pools are drained (in-flight
+    // requests finish, idle sockets close) so that the old certificate does not linger.
     this.unsubscribe = options.source.onChange((identity) => {
       for (const target of this.connectors.keys()) this.connectors.set(target, this.buildConnector(target, identity));
+      const old = [...this.agents.values()];
+      this.agents.clear();
+      for (const agent of old) void agent.close().catch(() => undefined);
     });
   }
 
@@ -89,7 +94,7 @@ export class MeshClient {
     if (self.kind === 'service' && target !== self.name && !manifest.services.get(self.name)!.calls.includes(target)) {
       throw new MeshCallError(target, `${self.name} does not list ${target} in its calls in ${manifest.file}`);
     }
-    this.connectors.set(target, this.buildConnector(target, this.options.source.current()));
+    if (!this.connectors.has(target)) this.connectors.set(target, this.buildConnector(target, this.options.source.current()));
     const responseTimeout = this.options.responseTimeoutMs ?? 5_000;
     const agent = new Agent({
       connect: (connectOptions, callback) => this.connectors.get(target)!(connectOptions, callback),

@@ -5,7 +5,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ManifestError } from '@portcullis/manifest';
 import { openMeshContext, type MeshContext } from '../context';
-import { IdentityError } from '../identity';
+import { IdentityError, type Identity } from '../identity';
+import { watchIdentity } from '../watch';
 import { policyGaps } from '../server/authorization';
 import { hardenTlsServer, meshFastifyOptions, secureFastify } from '../server/mesh-server';
 import { MeshCallFilter } from './mesh-call.filter';
@@ -59,8 +60,17 @@ async function startService(appModule: Type, context: MeshContext): Promise<Nest
   const host = isIP(address.host) === 0 ? '0.0.0.0' : address.host;
   // Fastify's own listen: Nest's would log a listen error as a stack of its own before we can say it in one sentence.
   await adapter.getInstance().listen({ port: address.port, host });
-  logger.log({ message: `${service.name} listening`, id: service.id, address: `${host}:${address.port}`, environment: context.environment });
+  logger.log({ message: `${service.name} listening`, id: service.id, address: `${host}:${address.port}`, environment: context.environment, ...describe(source.current()) });
+  // New certificates (renewal, CA rotation) are taken without a restart; bad ones are refused and said once.
+  watchIdentity(source, {
+    onReloaded: (identity) => logger.log({ message: 'identity reloaded', ...describe(identity) }),
+    onRefused: (reason) => logger.warn({ message: 'identity update refused; still serving the previous one', reason }),
+  });
   return app;
+}
+
+function describe(identity: Identity) {
+  return { serial: identity.leaf.serialNumber, notAfter: identity.leaf.validToDate.toISOString() };
 }
 
 function exitWith(service: string, error: unknown): never {

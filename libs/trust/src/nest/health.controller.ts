@@ -15,6 +15,8 @@ export class HealthController {
       service: this.context.service.name,
       id: identity.id,
       certificate: { notAfter: identity.leaf.validToDate.toISOString(), serial: identity.leaf.serialNumber },
+      // What the service trusts, so a CA rotation can wait until every service has the new bundle.
+      bundle: identity.bundle.map((root) => root.fingerprint256),
     };
   }
 }
