@@ -1,7 +1,7 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Manifest } from '@portcullis/manifest';
-import { authorityFiles, writeFileAtomic } from './files';
+import { authorityFiles, writeFileAtomic, type AuthorityFiles } from './files';
 import { generateRsaKey } from './keys';
 import { intermediateProfile, rootProfile } from './profiles';
 import { isDueForRenewal } from './renewal';
@@ -13,6 +13,8 @@ export interface Authority {
   readonly intermediate: Issuer;
   /** What every workload trusts: the root certificate(s), as PEM. */
   readonly bundlePem: string;
+  /** The deny list every workload gets with the bundle. */
+  readonly revokedText: string;
 }
 
 export interface AuthorityChange {
@@ -31,37 +33,54 @@ export async function loadOrCreateAuthority(
   now: Date,
 ): Promise<{ authority: Authority; change: AuthorityChange }> {
   const files = authorityFiles(certsDir);
-  const policy = manifest.certificates;
 
   let root = readIssuer(files.rootCert, files.rootKey);
   const rootUsable = root && new X509Certificate(root.certPem).validToDate > now;
-  if (!root || !rootUsable) {
-    const key = await generateRsaKey(3072);
-    const certPem = signCertificate(rootProfile(manifest.trustDomain, key.privateKeyPem, key.publicKeyPem, now, policy.rootLifetimeMs));
-    root = { certPem, keyPem: key.privateKeyPem };
-    writeFileAtomic(files.rootKey, root.keyPem, 0o600);
-    writeFileAtomic(files.rootCert, root.certPem, 0o644);
-  }
+  if (!root || !rootUsable) root = await createRoot(manifest, files, now);
 
   let intermediate = readIssuer(files.intermediateCert, files.intermediateKey);
   const intermediateState = intermediate ? intermediateProblem(intermediate, root, now) : 'missing';
-  if (intermediateState) {
-    const key = await generateRsaKey(2048);
-    const certPem = signCertificate(
-      intermediateProfile(manifest.trustDomain, root, key.publicKeyPem, now, policy.intermediateLifetimeMs),
-    );
-    intermediate = { certPem, keyPem: key.privateKeyPem };
-    writeFileAtomic(files.intermediateKey, intermediate.keyPem, 0o600);
-    writeFileAtomic(files.intermediateCert, intermediate.certPem, 0o644);
-  }
+  if (intermediateState) intermediate = await createIntermediate(manifest, files, root, now);
 
   return {
-    authority: { root, intermediate: intermediate!, bundlePem: root.certPem },
+    authority: {
+      root,
+      intermediate: intermediate!,
+      bundlePem: bundleWith(readIfExists(files.bundle), root),
+      revokedText: readIfExists(files.revoked) ?? '',
+    },
     change: {
       root: rootUsable ? 'kept' : 'created',
       intermediate: intermediateState === undefined ? 'kept' : intermediateState === 'missing' ? 'created' : 'renewed',
     },
   };
+}
+
+/** A new root key and self-signed certificate, written to `files`. */
+export async function createRoot(manifest: Manifest, files: AuthorityFiles, now: Date): Promise<Issuer> {
+  const key = await generateRsaKey(3072);
+  const certPem = signCertificate(rootProfile(manifest.trustDomain, key.privateKeyPem, key.publicKeyPem, now, manifest.certificates.rootLifetimeMs));
+  writeFileAtomic(files.rootKey, key.privateKeyPem, 0o600);
+  writeFileAtomic(files.rootCert, certPem, 0o644);
+  return { certPem, keyPem: key.privateKeyPem };
+}
+
+/** A new intermediate signed by `root`, written to `files`. */
+export async function createIntermediate(manifest: Manifest, files: AuthorityFiles, root: Issuer, now: Date): Promise<Issuer> {
+  const key = await generateRsaKey(2048);
+  const certPem = signCertificate(intermediateProfile(manifest.trustDomain, root, key.publicKeyPem, now, manifest.certificates.intermediateLifetimeMs));
+  writeFileAtomic(files.intermediateKey, key.privateKeyPem, 0o600);
+  writeFileAtomic(files.intermediateCert, certPem, 0o644);
+  return { certPem, keyPem: key.privateKeyPem };
+}
+
+/** The bundle file while it trusts the current root (a rotation in progress), otherwise the root alone. */
+function bundleWith(bundle: string | undefined, root: Issuer): string {
+  return bundle?.includes(root.certPem.trim()) ? bundle : root.certPem;
+}
+
+function readIfExists(file: string): string | undefined {
+  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
 }
 
 function readIssuer(certFile: string, keyFile: string): Issuer | undefined {

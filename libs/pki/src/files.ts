@@ -9,16 +9,24 @@ export interface AuthorityFiles {
   readonly rootKey: string;
   readonly intermediateCert: string;
   readonly intermediateKey: string;
+  /** The roots every workload trusts; just the root, except while a rotation overlaps two. */
+  readonly bundle: string;
+  /** Revoked serial numbers, published to every workload with the bundle. */
+  readonly revoked: string;
+  /** Where the next CA waits during a rotation (`ca/next/`), with the same file names. */
+  readonly next: string;
 }
 
-export function authorityFiles(certsDir: string): AuthorityFiles {
-  const dir = join(certsDir, 'ca');
+export function authorityFiles(certsDir: string, dir = join(certsDir, 'ca')): AuthorityFiles {
   return {
     dir,
     rootCert: join(dir, 'root.crt'),
     rootKey: join(dir, 'root.key'),
     intermediateCert: join(dir, 'intermediate.crt'),
     intermediateKey: join(dir, 'intermediate.key'),
+    bundle: join(dir, 'bundle.crt'),
+    revoked: join(dir, 'revoked.txt'),
+    next: join(dir, 'next'),
   };
 }
 

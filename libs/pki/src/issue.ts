@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { basename } from 'node:path';
 import type { Manifest, Workload } from '@portcullis/manifest';
-import { identityFiles, subjectAltNames } from '@portcullis/trust';
+import { identityFiles, parseDenyList, subjectAltNames, type IdentityFiles } from '@portcullis/trust';
 import { loadOrCreateAuthority, type Authority, type AuthorityChange } from './authority';
 import { writeFilesAtomically } from './atomic-dir';
 import { generateRsaKey } from './keys';
@@ -13,7 +13,8 @@ import { signCertificate } from './sign';
 
 export interface IssueResult {
   readonly name: string;
-  readonly action: 'issued' | 'kept';
+  /** `republished`: the same certificate with a new trust bundle or deny list. */
+  readonly action: 'issued' | 'republished' | 'kept';
   /** Why a certificate was (re)issued: missing, due for renewal, names changed, ... */
   readonly reason: string;
   readonly notAfter: Date;
@@ -45,14 +46,23 @@ export async function issueMeshCertificates(
   );
   const results = await Promise.all(
     workloads.map(async (workload): Promise<IssueResult> => {
+      const files = identityFiles(certsDir, workload.name);
       const names = leafNames(manifest, workload);
-      const reason = options.force ? 'forced' : reissueReason(certsDir, workload.name, names, authority, now);
+      const reason = options.force ? 'forced' : reissueReason(files, names, authority, now);
       if (reason === undefined) {
-        const notAfter = new X509Certificate(readFileSync(identityFiles(certsDir, workload.name).cert)).validToDate;
-        return { name: workload.name, action: 'kept', reason: 'still valid', notAfter };
+        const chainPem = readFileSync(files.cert, 'utf8');
+        const notAfter = new X509Certificate(chainPem).validToDate;
+        if (readIfExists(files.bundle) === authority.bundlePem && (readIfExists(files.revoked) ?? '') === authority.revokedText) {
+          return { name: workload.name, action: 'kept', reason: 'still valid', notAfter };
+        }
+        // Same key and certificate, new trust material: a CA rotation step or a revocation.
+        writeIdentity(files, readFileSync(files.key, 'utf8'), chainPem, authority);
+        return { name: workload.name, action: 'republished', reason: 'trust bundle or deny list changed', notAfter };
       }
-      const notAfter = await issueLeaf(certsDir, workload.name, names, authority, now, manifest.certificates.leafLifetimeMs);
-      return { name: workload.name, action: 'issued', reason, notAfter };
+      const key = await generateRsaKey(2048);
+      const leafPem = signCertificate(leafProfile(workload.name, names, authority.intermediate, key.publicKeyPem, now, manifest.certificates.leafLifetimeMs));
+      writeIdentity(files, key.privateKeyPem, leafPem + authority.intermediate.certPem, authority);
+      return { name: workload.name, action: 'issued', reason, notAfter: new X509Certificate(leafPem).validToDate };
     }),
   );
   return { authority: change, workloads: results };
@@ -67,28 +77,21 @@ export function leafNames(manifest: Manifest, workload: Workload): LeafNames {
   return { id: workload.id, dnsNames, ips };
 }
 
-async function issueLeaf(
-  certsDir: string,
-  name: string,
-  names: LeafNames,
-  authority: Authority,
-  now: Date,
-  lifetimeMs: number,
-): Promise<Date> {
-  const key = await generateRsaKey(2048);
-  const leafPem = signCertificate(leafProfile(name, names, authority.intermediate, key.publicKeyPem, now, lifetimeMs));
-  const files = identityFiles(certsDir, name);
-  // Key, chain and bundle change together, or not at all: a service reloading them never sees a mixed pair.
+/** Key, chain, bundle and deny list change together, or not at all: a reloading service never sees a mixed set. */
+function writeIdentity(files: IdentityFiles, keyPem: string, chainPem: string, authority: Authority): void {
   writeFilesAtomically(files.dir, {
-    [basename(files.key)]: { content: key.privateKeyPem, mode: 0o600 },
-    [basename(files.cert)]: { content: leafPem + authority.intermediate.certPem, mode: 0o644 },
+    [basename(files.key)]: { content: keyPem, mode: 0o600 },
+    [basename(files.cert)]: { content: chainPem, mode: 0o644 },
     [basename(files.bundle)]: { content: authority.bundlePem, mode: 0o644 },
+    [basename(files.revoked)]: { content: authority.revokedText, mode: 0o644 },
   });
-  return new X509Certificate(leafPem).validToDate;
 }
 
-function reissueReason(certsDir: string, name: string, names: LeafNames, authority: Authority, now: Date): string | undefined {
-  const files = identityFiles(certsDir, name);
+function readIfExists(file: string): string | undefined {
+  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+}
+
+function reissueReason(files: IdentityFiles, names: LeafNames, authority: Authority, now: Date): string | undefined {
   if (!existsSync(files.cert) || !existsSync(files.key)) return 'missing';
   let leaf: X509Certificate;
   try {
@@ -98,7 +101,7 @@ function reissueReason(certsDir: string, name: string, names: LeafNames, authori
     return 'unreadable';
   }
   if (!leaf.verify(new X509Certificate(authority.intermediate.certPem).publicKey)) return 'signed by an older CA';
-  if (!existsSync(files.bundle) || readFileSync(files.bundle, 'utf8') !== authority.bundlePem) return 'trust bundle changed';
+  if (parseDenyList(authority.revokedText).has(leaf.serialNumber)) return 'revoked';
   if (isDueForRenewal(leaf, now)) return `due for renewal (expires ${leaf.validToDate.toISOString()})`;
   const sans = subjectAltNames(leaf);
   const same = (a: readonly string[], b: readonly string[]) => [...a].sort().join() === [...b].sort().join();

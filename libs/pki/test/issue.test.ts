@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { authorityFiles, issueMeshCertificates } from '@portcullis/pki';
+import { authorityFiles, issueMeshCertificates, renewalTime } from '@portcullis/pki';
 import { identityFiles, subjectAltNames } from '@portcullis/trust';
 import { editedManifest, repoManifest, tempCerts } from '../../../test-support/temp-mesh';
 
@@ -88,8 +88,15 @@ describe('the mesh CA', () => {
     expect(certificates(identityFiles(certs.dir, 'gateway').cert)[0]!.serialNumber).toBe(serial);
   });
 
-  it('renews leaves once two thirds of their life has passed', async () => {
-    const later = await issueMeshCertificates(certs.manifest, certs.dir, { now: new Date(Date.now() + 17 * HOUR) });
+  it('renews leaves at about two thirds of their life, each at its own moment', async () => {
+    const leaves = certs.manifest.services.size + certs.manifest.clients.size;
+    const renewals = [...certs.manifest.services.keys(), ...certs.manifest.clients.keys()].map((name) =>
+      renewalTime(certificates(identityFiles(certs.dir, name).cert)[0]!).getTime(),
+    );
+    expect(new Set(renewals).size).toBe(leaves);
+    const early = await issueMeshCertificates(certs.manifest, certs.dir, { now: new Date(Date.now() + 14 * HOUR) });
+    expect(early.workloads.filter((w) => w.action === 'issued')).toEqual([]);
+    const later = await issueMeshCertificates(certs.manifest, certs.dir, { now: new Date(Date.now() + 18 * HOUR) });
     expect(later.workloads.every((w) => w.action === 'issued' && w.reason.startsWith('due for renewal'))).toBe(true);
   });
 

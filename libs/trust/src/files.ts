@@ -12,15 +12,18 @@ export const DATA_LINK = '..data';
  * Kubernetes' TLS secret keys, so a Secret mounts in place of this directory
  * unchanged: `tls.crt` is the leaf followed by its intermediate, `tls.key` its
  * private key, `ca.crt` the trust bundle (the mesh's root certificates).
+ * `revoked.txt`, the mesh's deny list, travels with the bundle.
  */
 export interface IdentityFiles {
   readonly dir: string;
   readonly cert: string;
   readonly key: string;
   readonly bundle: string;
+  /** Serial numbers of revoked mesh certificates, one per line; optional (no file, nothing revoked). */
+  readonly revoked: string;
 }
 
 export function identityFiles(certsDir: string, workload: string): IdentityFiles {
   const dir = join(certsDir, workload);
-  return { dir, cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key'), bundle: join(dir, 'ca.crt') };
+  return { dir, cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key'), bundle: join(dir, 'ca.crt'), revoked: join(dir, 'revoked.txt') };
 }

@@ -17,6 +17,9 @@ export interface Identity {
   readonly bundlePem: string;
   readonly leaf: X509Certificate;
   readonly bundle: readonly X509Certificate[];
+  /** The deny list as written (compared on reload), and the serial numbers in it. */
+  readonly revokedText: string;
+  readonly revoked: ReadonlySet<string>;
 }
 
 export interface IdentityExpectation {
@@ -38,6 +41,7 @@ export function loadIdentity(files: IdentityFiles, expect: IdentityExpectation, 
   const chainPem = readText(snapshot.cert, expect, files.cert);
   const keyPem = readText(snapshot.key, expect, files.key);
   const bundlePem = readText(snapshot.bundle, expect, files.bundle);
+  const revokedText = readOptional(snapshot.revoked);
 
   const chain = parseCertificates(chainPem, files.cert, expect);
   const bundle = parseCertificates(bundlePem, files.bundle, expect);
@@ -64,7 +68,11 @@ export function loadIdentity(files: IdentityFiles, expect: IdentityExpectation, 
   if (id !== expect.id) {
     fail(`${displayPath(files.cert)} is for ${id} but the manifest says ${expect.id}; reissue it with "${expect.fix}"`);
   }
-  return { id, keyPem, chainPem, bundlePem, leaf, bundle };
+  const revoked = parseDenyList(revokedText);
+  if (revoked.has(leaf.serialNumber)) {
+    fail(`${displayPath(files.cert)} has been revoked (serial ${leaf.serialNumber}); issue a fresh one with "${expect.fix}"`);
+  }
+  return { id, keyPem, chainPem, bundlePem, leaf, bundle, revokedText, revoked };
 }
 
 /**
@@ -94,14 +102,33 @@ export function verifyChain(chain: readonly X509Certificate[], bundle: readonly 
  * reading `tls.crt` and then `tls.key` through their own links could straddle
  * an update.
  */
-function consistentSnapshot(files: IdentityFiles): Pick<IdentityFiles, 'cert' | 'key' | 'bundle'> {
+function consistentSnapshot(files: IdentityFiles): Omit<IdentityFiles, 'dir'> {
   let version: string;
   try {
     version = realpathSync(join(files.dir, DATA_LINK));
   } catch {
     return files;
   }
-  return { cert: join(version, basename(files.cert)), key: join(version, basename(files.key)), bundle: join(version, basename(files.bundle)) };
+  const at = (file: string) => join(version, basename(file));
+  return { cert: at(files.cert), key: at(files.key), bundle: at(files.bundle), revoked: at(files.revoked) };
+}
+
+/** Serial numbers, one per line, as Node prints them (upper-case hex); `#` starts a comment. */
+export function parseDenyList(text: string): ReadonlySet<string> {
+  return new Set(
+    text
+      .split('\n')
+      .map((line) => line.replace(/#.*/, '').trim().toUpperCase())
+      .filter(Boolean),
+  );
+}
+
+function readOptional(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 /** Reads `file`; errors name `shown`, the path the operator knows. */

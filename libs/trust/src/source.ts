@@ -47,8 +47,12 @@ export class IdentitySource {
       if (error instanceof IdentityError) return { changed: false, error };
       throw error;
     }
+    const current = this.identity;
     const same =
-      next.chainPem === this.identity.chainPem && next.keyPem === this.identity.keyPem && next.bundlePem === this.identity.bundlePem;
+      next.chainPem === current.chainPem &&
+      next.keyPem === current.keyPem &&
+      next.bundlePem === current.bundlePem &&
+      next.revokedText === current.revokedText;
     if (same) return { changed: false };
     this.identity = next;
     for (const listener of this.listeners) listener(next);

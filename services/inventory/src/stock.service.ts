@@ -10,7 +10,8 @@ interface StockLine {
 @Injectable()
 export class StockService {
   private readonly stock = new Map<string, StockLine>([
-    ['WIDGET-1', { available: 1_000, unitPriceCents: 1_250 }],
+    // Plenty of WIDGET-1, so that load and rotation drills never run out of stock.
+    ['WIDGET-1', { available: 1_000_000, unitPriceCents: 1_250 }],
     ['GADGET-2', { available: 25, unitPriceCents: 4_999 }],
     ['GIZMO-3', { available: 5, unitPriceCents: 19_900 }],
   ]);

@@ -5,11 +5,22 @@ import { issueCertificates } from './certs';
 import { curlExample } from './curl';
 import { startLocalMesh } from './local-mesh';
 import { identityTable, policyTable } from './tables';
+import { certificateTimeline } from './timeline';
+import { runDrill } from './drill';
+import { renewAll, revokeWorkload, rotateAuthority } from './lifecycle';
+import { monitorClient } from './readiness';
 
 const USAGE = `usage: mesh <command>
 
   certs [name...] [--force]   issue missing or due certificates (all workloads by default)
-  up [--verbose]              issue certificates, boot every service locally, wait until all answer over mTLS
+  certs status                every certificate's expiry and renewal time, soonest first
+  up [--verbose]              issue certificates, boot every service locally, wait until all answer over mTLS,
+                              and keep renewing certificates as they come due
+On a running mesh (each waits until every service has taken the change up):
+  renew                       renew every certificate now
+  ca rotate                   rotate the root CA: trust old+new, reissue every leaf, retire the old root
+  revoke <name>               revoke a workload's certificate and give it a fresh one
+  drill [--requests N]        steady load while renewing, rotating and revoking; prints the report as JSON
   tables                      print the README's identity and policy tables from the manifest
   workloads                   print the name of every service and client, one a line
 
@@ -26,6 +37,10 @@ async function main(argv: readonly string[]): Promise<number> {
   switch (command) {
     case 'certs': {
       const manifest = loadManifest(location.manifestFile);
+      if (names[0] === 'status') {
+        print(certificateTimeline(manifest, location.certsDir));
+        return 0;
+      }
       const unknown = names.filter((n) => !manifest.services.has(n) && !manifest.clients.has(n));
       if (unknown.length > 0) throw new Error(`${unknown.join(', ')}: not a service or client in ${manifest.file}`);
       await issueCertificates(manifest, location.certsDir, { force: flags.has('--force'), ...(names.length ? { only: names } : {}) }, print);
@@ -41,6 +56,11 @@ async function main(argv: readonly string[]): Promise<number> {
       for (const name of [...manifest.services.keys(), ...manifest.clients.keys()]) print(name);
       return 0;
     }
+    case 'renew':
+    case 'ca':
+    case 'revoke':
+    case 'drill':
+      return onRunningMesh(command, names, location, print);
     case 'up':
       return up(location, flags.has('--verbose'), print);
     default:
@@ -69,6 +89,32 @@ async function up(location: ReturnType<typeof meshLocation>, verbose: boolean, p
   print('stopping the mesh...');
   await mesh.stop();
   return 0;
+}
+
+async function onRunningMesh(
+  command: string,
+  names: readonly string[],
+  location: ReturnType<typeof meshLocation>,
+  print: (line: string) => void,
+): Promise<number> {
+  const manifest = loadManifest(location.manifestFile);
+  if (command === 'drill') {
+    const requests = Number(process.argv.find((arg) => arg.startsWith('--requests='))?.split('=')[1] ?? 10_000);
+    const report = await runDrill({ manifest, certsDir: location.certsDir, environment: location.environment, minRequests: requests, log: (line) => process.stderr.write(`${line}\n`) });
+    print(JSON.stringify(report, null, 2));
+    return report.load.failed === 0 ? 0 : 1;
+  }
+  const monitor = monitorClient(manifest, location.certsDir, location.environment);
+  const mesh = { manifest, certsDir: location.certsDir, monitor: monitor.client };
+  try {
+    if (command === 'renew') print(JSON.stringify(await renewAll(mesh)));
+    else if (command === 'ca' && names[0] === 'rotate') print(JSON.stringify(await rotateAuthority(mesh)));
+    else if (command === 'revoke' && names[0]) print(JSON.stringify(await revokeWorkload(mesh, names[0])));
+    else throw new Error(`usage: mesh ${command === 'ca' ? 'ca rotate' : command === 'revoke' ? 'revoke <name>' : command}`);
+    return 0;
+  } finally {
+    await monitor.close();
+  }
 }
 
 /** Info-level JSON log lines of the services; warnings, errors and anything not JSON are always shown. */

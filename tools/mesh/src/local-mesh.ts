@@ -16,6 +16,8 @@ export interface LocalMeshOptions {
   /** Every line a service prints, for the runner to show or a test to keep. */
   readonly onOutput?: (service: string, line: string, stream: 'stdout' | 'stderr') => void;
   readonly readyTimeoutMs?: number;
+  /** How often to look for certificates due for renewal (default: every minute). */
+  readonly renewCheckMs?: number;
 }
 
 export interface LocalMesh {
@@ -43,7 +45,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
   await issueMeshCertificates(manifest, options.certsDir);
 
   const processes = new Map<string, ChildProcess>();
-  const client = monitorClient(manifest, options.certsDir, environment);
+  const monitor = monitorClient(manifest, options.certsDir, environment);
   const spawnService = (name: string): ChildProcess => {
     const entry = join(SERVICES_DIR, name, 'dist', 'main.js');
     if (!existsSync(entry)) throw new Error(`${relative(process.cwd(), entry)} is missing; build the services first with "pnpm build"`);
@@ -72,7 +74,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     });
     const timeout = setTimeout(() => abort.abort(), options.readyTimeoutMs ?? 30_000);
     try {
-      await Promise.race([waitUntilHealthy(client, name, abort.signal), exited]);
+      await Promise.race([waitUntilHealthy(monitor.client, name, abort.signal), exited]);
     } catch (error) {
       if (abort.signal.aborted) throw new Error(`${name} did not answer over mTLS within ${options.readyTimeoutMs ?? 30_000} ms`);
       throw error;
@@ -96,9 +98,11 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       child.kill('SIGTERM');
     });
   };
+  let renewal: NodeJS.Timeout | undefined;
   const stop = async () => {
+    clearInterval(renewal);
     await Promise.all([...processes.keys()].map(stopService));
-    await client.close();
+    await monitor.close();
   };
 
   try {
@@ -107,6 +111,18 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     await stop();
     throw error;
   }
+
+  // The renewer: certificates are reissued as they come due (about two thirds into their life), and
+  // every service picks its new one up from the files without a restart.
+  renewal = setInterval(() => {
+    issueMeshCertificates(manifest, options.certsDir).then(
+      ({ workloads }) => {
+        for (const w of workloads.filter((w) => w.action !== 'kept')) options.onOutput?.('mesh', `${w.action} ${w.name}: ${w.reason}`, 'stdout');
+      },
+      (error: unknown) => options.onOutput?.('mesh', `renewal failed: ${error instanceof Error ? error.message : String(error)}`, 'stderr'),
+    );
+  }, options.renewCheckMs ?? 60_000);
+  renewal.unref();
 
   return {
     manifest,

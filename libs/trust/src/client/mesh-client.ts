@@ -115,7 +115,7 @@ export class MeshClient {
       rejectUnauthorized: true,
       // The target's name, never an IP: SNI must be a host name, and the pin below is what identifies the server.
       servername: target,
-      checkServerIdentity: pinServerIdentity(target, expectedId, manifest.trustDomain),
+      checkServerIdentity: pinServerIdentity(target, expectedId, manifest.trustDomain, identity.revoked),
       timeout: this.options.connectTimeoutMs ?? 2_000,
       allowH2: false,
     });

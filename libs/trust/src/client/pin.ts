@@ -19,9 +19,10 @@ export class IdentityMismatchError extends Error {
  * connector (see `mesh-client.ts`), and a session can only be resumed with a
  * server that passed this check for the same expected identity.
  */
-export function pinServerIdentity(target: string, expectedId: string, trustDomain: string) {
+export function pinServerIdentity(target: string, expectedId: string, trustDomain: string, revoked: ReadonlySet<string> = new Set()) {
   return (_servername: string, cert: PeerCertificate): Error | undefined => {
     const x509 = new X509Certificate(cert.raw);
+    if (revoked.has(x509.serialNumber)) return new IdentityMismatchError(`${target} presented certificate ${x509.serialNumber}, which has been revoked`);
     const problem = svidProblem(x509, 'server', trustDomain);
     const presented = spiffeIdOf(x509) ?? 'no SPIFFE ID';
     if (problem) {

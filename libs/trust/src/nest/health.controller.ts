@@ -17,6 +17,7 @@ export class HealthController {
       certificate: { notAfter: identity.leaf.validToDate.toISOString(), serial: identity.leaf.serialNumber },
       // What the service trusts, so a CA rotation can wait until every service has the new bundle.
       bundle: identity.bundle.map((root) => root.fingerprint256),
+      revoked: [...identity.revoked],
     };
   }
 }

@@ -66,7 +66,8 @@ export function secureFastify(fastify: FastifyInstance, context: MeshServerConte
   fastify.removeContentTypeParser('text/plain');
   const policy = routePolicy(context.manifest, context.service);
   const served = collectRoutes(fastify);
-  installAuthorization(fastify, { service: context.service, policy, peers: new PeerIdentifier(context.manifest), audit: context.audit });
+  const peers = new PeerIdentifier(context.manifest, () => context.source.current().revoked);
+  installAuthorization(fastify, { service: context.service, policy, peers, audit: context.audit });
   return { served, policy };
 }
 

@@ -18,18 +18,26 @@ export type PeerVerdict =
  * Identifies the client of a TLS connection. OpenSSL has already checked the
  * chain against the mesh bundle; this adds the SPIFFE rules (one URI SAN, not
  * a CA, clientAuth, our trust domain) and requires an identity the manifest
- * knows. Computed once per connection, not per request.
+ * knows. Computed once per connection; only the deny list is checked per request.
  */
 export class PeerIdentifier {
-  private readonly verdicts = new WeakMap<TLSSocket, PeerVerdict>();
+  private readonly verdicts = new WeakMap<TLSSocket, { verdict: PeerVerdict; serial?: string }>();
 
-  constructor(private readonly manifest: Manifest) {}
+  /** `revoked` is read on every request, so a revocation reaches connections opened before it. */
+  constructor(
+    private readonly manifest: Manifest,
+    private readonly revoked: () => ReadonlySet<string> = () => new Set(),
+  ) {}
 
   identify(socket: TLSSocket): PeerVerdict {
-    let verdict = this.verdicts.get(socket);
-    if (!verdict) {
-      verdict = this.decide(socket);
-      this.verdicts.set(socket, verdict);
+    let known = this.verdicts.get(socket);
+    if (!known) {
+      known = { verdict: this.decide(socket), serial: socket.getPeerX509Certificate()?.serialNumber };
+      this.verdicts.set(socket, known);
+    }
+    const { verdict, serial } = known;
+    if (verdict.ok && serial && this.revoked().has(serial)) {
+      return { ok: false, reason: `certificate ${serial} has been revoked`, id: verdict.peer.id };
     }
     return verdict;
   }

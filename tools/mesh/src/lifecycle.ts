@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import type { Manifest } from '@portcullis/manifest';
+import {
+  authorityFiles,
+  bundleFingerprints,
+  introduceNextAuthority,
+  issueMeshCertificates,
+  retirePreviousAuthority,
+  revokeCurrentCertificate,
+  switchToNextAuthority,
+} from '@portcullis/pki';
+import type { MeshClient } from '@portcullis/trust';
+import { meshHealth, type Health } from './readiness';
+
+/**
+ * Certificate changes on a running mesh, each followed by a wait until every
+ * service reports (in `GET /healthz`) that it has taken the change up, which
+ * is what makes the next step safe. Every function returns how long each step
+ * took to take effect.
+ */
+export interface RunningMesh {
+  readonly manifest: Manifest;
+  readonly certsDir: string;
+  /** A client allowed on every service's `GET /healthz` (the monitor). */
+  readonly monitor: MeshClient;
+  readonly timeoutMs?: number;
+}
+
+export type StepTimes = Record<string, number>;
+
+/** Renews every leaf now (as the renewal loop does when they are due) and waits until each service serves its new one. */
+export async function renewAll(mesh: RunningMesh): Promise<StepTimes> {
+  const before = await healthOfAll(mesh);
+  const started = Date.now();
+  await issueMeshCertificates(mesh.manifest, mesh.certsDir, { force: true });
+  await waitForEvery(mesh, (service, health) => health.certificate.serial !== before.get(service)!.certificate.serial, 'a renewed certificate');
+  return { renew: Date.now() - started };
+}
+
+/** Rotates the trust anchor in three steps (see libs/pki/src/rotation.ts), each taken up by every service before the next. */
+export async function rotateAuthority(mesh: RunningMesh): Promise<StepTimes> {
+  const files = authorityFiles(mesh.certsDir);
+  const times: StepTimes = {};
+  const timed = async (step: string, change: () => Promise<void> | void, taken: (health: Health, before: Health) => boolean, what: string) => {
+    const before = await healthOfAll(mesh);
+    const started = Date.now();
+    await change();
+    await issueMeshCertificates(mesh.manifest, mesh.certsDir);
+    await waitForEvery(mesh, (service, health) => taken(health, before.get(service)!), what);
+    times[step] = Date.now() - started;
+  };
+
+  await timed('introduce', () => introduceNextAuthority(mesh.manifest, mesh.certsDir), (health) => health.bundle.length === 2, 'both roots in its bundle');
+  const nextRoot = bundleFingerprints(readFileSync(files.bundle, 'utf8'))[1]!;
+  await timed('switch', () => switchToNextAuthority(mesh.certsDir), (health, before) => health.certificate.serial !== before.certificate.serial, 'a certificate from the new CA');
+  await timed('retire', () => retirePreviousAuthority(mesh.certsDir), (health) => health.bundle.length === 1 && health.bundle[0] === nextRoot, 'only the new root in its bundle');
+  return times;
+}
+
+/** Revokes a workload's current certificate, gives it a fresh one, and waits until every service refuses the old one. */
+export async function revokeWorkload(mesh: RunningMesh, workload: string): Promise<{ serial: string; times: StepTimes }> {
+  const started = Date.now();
+  const serial = revokeCurrentCertificate(mesh.certsDir, workload);
+  await issueMeshCertificates(mesh.manifest, mesh.certsDir, { only: [workload], force: true });
+  await issueMeshCertificates(mesh.manifest, mesh.certsDir);
+  await waitForEvery(mesh, (_service, health) => health.revoked.includes(serial), `serial ${serial} on its deny list`);
+  return { serial, times: { revoke: Date.now() - started } };
+}
+
+async function healthOfAll(mesh: RunningMesh): Promise<Map<string, Health>> {
+  const services = [...mesh.manifest.services.keys()];
+  const health = await meshHealth(mesh.monitor, services);
+  const missing = services.filter((service) => !health.has(service));
+  if (missing.length > 0) throw new Error(`${missing.join(', ')} did not answer GET /healthz; is the mesh running?`);
+  return health;
+}
+
+async function waitForEvery(mesh: RunningMesh, taken: (service: string, health: Health) => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + (mesh.timeoutMs ?? 30_000);
+  const services = [...mesh.manifest.services.keys()];
+  for (;;) {
+    const health = await meshHealth(mesh.monitor, services);
+    const waiting = services.filter((service) => !health.has(service) || !taken(service, health.get(service)!));
+    if (waiting.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`${waiting.join(', ')} did not report ${what} within ${mesh.timeoutMs ?? 30_000} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
