@@ -16,7 +16,7 @@ describe('the repository manifest', () => {
 
   it('describes four services and the external clients', () => {
     expect([...manifest.services.keys()]).toEqual(['gateway', 'orders', 'inventory', 'payments']);
-    expect([...manifest.clients.keys()]).toEqual(['demo-client', 'monitor']);
+    expect([...manifest.clients.keys()]).toEqual(['demo-client', 'partner', 'monitor']);
     expect(manifest.trustDomain).toBe('portcullis.local');
     expect(manifest.tls.minVersion).toBe('TLSv1.3');
     expect(manifest.certificates.leafLifetimeMs).toBe(24 * 3_600_000);

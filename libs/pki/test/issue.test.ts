@@ -29,6 +29,7 @@ describe('the mesh CA', () => {
       ['inventory', 'issued'],
       ['payments', 'issued'],
       ['demo-client', 'issued'],
+      ['partner', 'issued'],
       ['monitor', 'issued'],
     ]);
   });

@@ -1,0 +1,81 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import {
+  authorityFiles,
+  bundleFingerprints,
+  introduceNextAuthority,
+  issueMeshCertificates,
+  retirePreviousAuthority,
+  revokeCurrentCertificate,
+  switchToNextAuthority,
+} from '@portcullis/pki';
+import { identityFiles, IdentityError } from '@portcullis/trust';
+import { tempCerts } from '../../../test-support/temp-mesh';
+import { identityOf } from '../../../test-support/tls-server';
+
+const leafOf = (certsDir: string, name: string) => new X509Certificate(readFileSync(identityFiles(certsDir, name).cert));
+const actions = (result: Awaited<ReturnType<typeof issueMeshCertificates>>) => [...new Set(result.workloads.map((w) => w.action))];
+
+describe('rotating the root CA', () => {
+  it('trusts both roots, then reissues every leaf under the new one, then trusts only the new one', async () => {
+    const certs = await tempCerts();
+    try {
+      const files = authorityFiles(certs.dir);
+      const oldRoot = readFileSync(files.rootCert, 'utf8');
+      const oldSerial = leafOf(certs.dir, 'orders').serialNumber;
+
+      await introduceNextAuthority(certs.manifest, certs.dir);
+      expect(actions(await issueMeshCertificates(certs.manifest, certs.dir))).toEqual(['republished']);
+      const both = identityOf(certs.manifest, certs.dir, 'orders');
+      expect(both.bundle).toHaveLength(2);
+      expect(both.leaf.serialNumber).toBe(oldSerial);
+
+      switchToNextAuthority(certs.dir);
+      const switched = await issueMeshCertificates(certs.manifest, certs.dir);
+      expect(switched.workloads.every((w) => w.action === 'issued' && w.reason === 'signed by an older CA')).toBe(true);
+      const newRoot = readFileSync(files.rootCert, 'utf8');
+      expect(newRoot).not.toBe(oldRoot);
+      expect(identityOf(certs.manifest, certs.dir, 'orders').bundle).toHaveLength(2);
+
+      retirePreviousAuthority(certs.dir);
+      expect(actions(await issueMeshCertificates(certs.manifest, certs.dir))).toEqual(['republished']);
+      const after = identityOf(certs.manifest, certs.dir, 'orders');
+      expect(after.bundle.map((root) => root.fingerprint256)).toEqual(bundleFingerprints(newRoot));
+      expect(after.leaf.serialNumber).not.toBe(oldSerial);
+      expect(actions(await issueMeshCertificates(certs.manifest, certs.dir))).toEqual(['kept']);
+    } finally {
+      certs.remove();
+    }
+  });
+});
+
+describe('revoking a certificate', () => {
+  it('puts its serial on every workload deny list and gives the workload a fresh certificate', async () => {
+    const certs = await tempCerts();
+    try {
+      const serial = revokeCurrentCertificate(certs.dir, 'partner');
+      const result = await issueMeshCertificates(certs.manifest, certs.dir);
+      expect(result.workloads.find((w) => w.name === 'partner')).toEqual(expect.objectContaining({ action: 'issued', reason: 'revoked' }));
+      expect(result.workloads.filter((w) => w.name !== 'partner').every((w) => w.action === 'republished')).toBe(true);
+      expect(identityOf(certs.manifest, certs.dir, 'gateway').revoked).toEqual(new Set([serial]));
+      expect(leafOf(certs.dir, 'partner').serialNumber).not.toBe(serial);
+    } finally {
+      certs.remove();
+    }
+  });
+
+  it('stops a workload from starting with its revoked certificate', async () => {
+    const certs = await tempCerts();
+    try {
+      const serial = revokeCurrentCertificate(certs.dir, 'orders');
+      // Publish the list to everyone but keep orders' revoked certificate in place.
+      await issueMeshCertificates(certs.manifest, certs.dir, { only: ['gateway'] });
+      const list = readFileSync(identityFiles(certs.dir, 'gateway').revoked, 'utf8');
+      writeFileSync(identityFiles(certs.dir, 'orders').revoked, list);
+      expect(() => identityOf(certs.manifest, certs.dir, 'orders')).toThrow(IdentityError);
+      expect(() => identityOf(certs.manifest, certs.dir, 'orders')).toThrow(`has been revoked (serial ${serial})`);
+    } finally {
+      certs.remove();
+    }
+  });
+});
