@@ -14,13 +14,14 @@ const USAGE = `usage: mesh <command>
 
   certs [name...] [--force]   issue missing or due certificates (all workloads by default)
   certs status                every certificate's expiry and renewal time, soonest first
-  up [--verbose]              issue certificates, boot every service locally, wait until all answer over mTLS,
+  up [--verbose] [--renew-check-seconds=60]
+                              issue certificates, boot every service locally, wait until all answer over mTLS,
                               and keep renewing certificates as they come due
 On a running mesh (each waits until every service has taken the change up):
   renew                       renew every certificate now
   ca rotate                   rotate the root CA: trust old+new, reissue every leaf, retire the old root
   revoke <name>               revoke a workload's certificate and give it a fresh one
-  drill [--requests N]        steady load while renewing, rotating and revoking; prints the report as JSON
+  drill [--requests=N]        steady load while renewing, rotating and revoking; prints the report as JSON
   tables                      print the README's identity and policy tables from the manifest
   workloads                   print the name of every service and client, one a line
 
@@ -29,7 +30,8 @@ PORTCULLIS_ENV (default: local).`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const flags = new Set(rest.filter((arg) => arg.startsWith('--')));
+  const flags = new Set(rest.filter((arg) => arg.startsWith('--')).map((arg) => arg.split('=')[0]!));
+  const option = (name: string) => rest.find((arg) => arg.startsWith(`${name}=`))?.split('=')[1];
   const names = rest.filter((arg) => !arg.startsWith('--'));
   const location = meshLocation();
   const print = (line: string) => process.stdout.write(line + '\n');
@@ -60,20 +62,25 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'ca':
     case 'revoke':
     case 'drill':
-      return onRunningMesh(command, names, location, print);
+      return onRunningMesh(command, names, location, print, Number(option('--requests') ?? 10_000));
     case 'up':
-      return up(location, flags.has('--verbose'), print);
+      return up(location, { verbose: flags.has('--verbose'), renewCheckSeconds: Number(option('--renew-check-seconds') ?? 60) }, print);
     default:
       process.stderr.write(USAGE + '\n');
       return command === undefined || command === 'help' || flags.has('--help') ? 0 : 2;
   }
 }
 
-async function up(location: ReturnType<typeof meshLocation>, verbose: boolean, print: (line: string) => void): Promise<number> {
+async function up(
+  location: ReturnType<typeof meshLocation>,
+  { verbose, renewCheckSeconds }: { verbose: boolean; renewCheckSeconds: number },
+  print: (line: string) => void,
+): Promise<number> {
   const mesh = await startLocalMesh({
     manifestFile: location.manifestFile,
     certsDir: location.certsDir,
     environment: location.environment,
+    renewCheckMs: renewCheckSeconds * 1_000,
     onOutput: (service, line) => {
       if (verbose || !isRoutine(line)) print(`[${service}] ${line}`);
     },
@@ -96,10 +103,10 @@ async function onRunningMesh(
   names: readonly string[],
   location: ReturnType<typeof meshLocation>,
   print: (line: string) => void,
+  requests: number,
 ): Promise<number> {
   const manifest = loadManifest(location.manifestFile);
   if (command === 'drill') {
-    const requests = Number(process.argv.find((arg) => arg.startsWith('--requests='))?.split('=')[1] ?? 10_000);
     const report = await runDrill({ manifest, certsDir: location.certsDir, environment: location.environment, minRequests: requests, log: (line) => process.stderr.write(`${line}\n`) });
     print(JSON.stringify(report, null, 2));
     return report.load.failed === 0 ? 0 : 1;
