@@ -1,14 +1,13 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { loadManifest, type Manifest } from '@portcullis/manifest';
 import { publishMesh } from '../../support/mesh-under-test';
+import { freePort, REPO_ROOT, serviceContainer, upMesh } from './compose';
 
-const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const PROJECT = 'portcullis-e2e';
 
 declare global {
@@ -24,10 +23,6 @@ declare global {
  * run it.
  */
 export default async function globalSetup(): Promise<void> {
-  // Ryuk, testcontainers' reaper, is an image from a registry; teardown cleans up instead.
-  process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
-  const { DockerComposeEnvironment, Wait } = await import('testcontainers');
-
   const manifestFile = join(REPO_ROOT, 'mesh.yaml');
   const manifest = loadManifest(manifestFile);
   execFileSync('bash', [join(REPO_ROOT, 'tools/containers/build-images.sh'), process.env.PORTCULLIS_NODE_IMAGE ?? 'node:24-bookworm-slim'], {
@@ -40,30 +35,14 @@ export default async function globalSetup(): Promise<void> {
   for (const service of manifest.services.keys()) ports.set(service, await freePort());
   writeFileSync(override, publishEveryService(manifest, ports));
 
-  const environment = await new DockerComposeEnvironment(REPO_ROOT, ['docker-compose.yml', override])
-    .withProjectName(PROJECT)
-    .withEnvironment({ PORTCULLIS_GATEWAY_PORT: String(ports.get('gateway')) })
-    .withClientOptions(composeExecutable())
-    .withDefaultWaitStrategy(Wait.forHealthCheck())
-    .withStartupTimeout(120_000)
-    .up();
+  const environment = await upMesh(PROJECT, { PORTCULLIS_GATEWAY_PORT: String(ports.get('gateway')) }, [override]);
   globalThis.portcullisMesh = { stop: async () => void (await environment.down({ removeVolumes: true, timeout: 10_000 })) };
 
   const containers: Record<string, string> = {};
   const addresses: Record<string, { host: string; port: number }> = {};
   const logFile = join(workdir, 'mesh.log');
   for (const service of manifest.services.values()) {
-    // Compose v2 names containers <project>-<service>-1, v1 <project>_<service>_1.
-    const container = [`${service.name}-1`, `${PROJECT}_${service.name}_1`]
-      .map((name) => {
-        try {
-          return environment.getContainer(name);
-        } catch {
-          return undefined;
-        }
-      })
-      .find(Boolean);
-    if (!container) throw new Error(`docker compose started no container for ${service.name}`);
+    const container = serviceContainer(environment, PROJECT, service.name);
     containers[service.name] = container.getId();
     addresses[service.name] = { host: '127.0.0.1', port: ports.get(service.name)! };
     const logs = (await container.logs()) as Readable;
@@ -88,21 +67,4 @@ export default async function globalSetup(): Promise<void> {
 function publishEveryService(manifest: Manifest, ports: ReadonlyMap<string, number>): string {
   const services = [...manifest.services.values()].filter((s) => s.name !== 'gateway');
   return ['services:', ...services.flatMap((s) => [`  ${s.name}:`, '    ports:', `      - "127.0.0.1:${ports.get(s.name)}:${s.port}"`]), ''].join('\n');
-}
-
-/** Compose v2 when the docker CLI has it, otherwise the standalone Compose v1 binary. */
-function composeExecutable() {
-  if (spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0) return {};
-  return { executable: { standalone: true as const, executablePath: 'docker-compose' } };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
 }

@@ -8,3 +8,4 @@ export { isDueForRenewal, renewalTime, RENEW_AT_FRACTION, RENEW_JITTER_FRACTION 
 export { writeFilesAtomically, type FileToWrite } from './atomic-dir';
 export { bundleFingerprints, introduceNextAuthority, retirePreviousAuthority, ROTATION_STEPS, switchToNextAuthority, type RotationStep } from './rotation';
 export { revokeCurrentCertificate } from './revocation';
+export { withAuthorityLock } from './lock';

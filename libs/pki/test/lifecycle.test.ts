@@ -8,6 +8,7 @@ import {
   retirePreviousAuthority,
   revokeCurrentCertificate,
   switchToNextAuthority,
+  withAuthorityLock,
 } from '@portcullis/pki';
 import { identityFiles, IdentityError } from '@portcullis/trust';
 import { tempCerts } from '../../../test-support/temp-mesh';
@@ -74,6 +75,25 @@ describe('revoking a certificate', () => {
       writeFileSync(identityFiles(certs.dir, 'orders').revoked, list);
       expect(() => identityOf(certs.manifest, certs.dir, 'orders')).toThrow(IdentityError);
       expect(() => identityOf(certs.manifest, certs.dir, 'orders')).toThrow(`has been revoked (serial ${serial})`);
+    } finally {
+      certs.remove();
+    }
+  });
+});
+
+describe('the CA lock', () => {
+  it('lets one writer at a time change the CA', async () => {
+    const certs = await tempCerts();
+    try {
+      const events: string[] = [];
+      const writer = (name: string) =>
+        withAuthorityLock(certs.dir, async () => {
+          events.push(`${name} in`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          events.push(`${name} out`);
+        });
+      await Promise.all([writer('a'), writer('b')]);
+      expect(events).toEqual(['a in', 'a out', 'b in', 'b out']);
     } finally {
       certs.remove();
     }

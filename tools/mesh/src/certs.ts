@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import type { Manifest } from '@portcullis/manifest';
-import { issueMeshCertificates, type IssueOptions } from '@portcullis/pki';
+import { issueMeshCertificates, withAuthorityLock, type IssueOptions } from '@portcullis/pki';
 
 /** `mesh certs [name...] [--force]`: issue what is missing or due, keep the rest, and say which is which. */
 export async function issueCertificates(
@@ -9,7 +9,7 @@ export async function issueCertificates(
   options: IssueOptions,
   print: (line: string) => void,
 ): Promise<void> {
-  const { authority, workloads } = await issueMeshCertificates(manifest, certsDir, options);
+  const { authority, workloads } = await withAuthorityLock(certsDir, () => issueMeshCertificates(manifest, certsDir, options));
   const where = relative(process.cwd(), certsDir) || '.';
   if (authority.root === 'created') print(`created the root CA in ${where}/ca`);
   if (authority.intermediate !== 'kept') print(`${authority.intermediate} the intermediate CA`);

@@ -9,10 +9,12 @@ import { certificateTimeline } from './timeline';
 import { runDrill } from './drill';
 import { renewAll, revokeWorkload, rotateAuthority } from './lifecycle';
 import { monitorClient } from './readiness';
+import { keepRenewing } from './renewer';
 
 const USAGE = `usage: mesh <command>
 
   certs [name...] [--force]   issue missing or due certificates (all workloads by default)
+  certs --watch[=seconds]     keep doing so every 60 s (or as given): the renewer
   certs status                every certificate's expiry and renewal time, soonest first
   up [--verbose] [--renew-check-seconds=60]
                               issue certificates, boot every service locally, wait until all answer over mTLS,
@@ -46,6 +48,15 @@ async function main(argv: readonly string[]): Promise<number> {
       const unknown = names.filter((n) => !manifest.services.has(n) && !manifest.clients.has(n));
       if (unknown.length > 0) throw new Error(`${unknown.join(', ')}: not a service or client in ${manifest.file}`);
       await issueCertificates(manifest, location.certsDir, { force: flags.has('--force'), ...(names.length ? { only: names } : {}) }, print);
+      if (!flags.has('--watch')) return 0;
+      const stop = keepRenewing(manifest, location.certsDir, Number(option('--watch') ?? 60) * 1_000, (line, isError) =>
+        (isError ? process.stderr : process.stdout).write(`${line}\n`),
+      );
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      stop();
       return 0;
     }
     case 'tables': {

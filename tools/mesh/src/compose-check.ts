@@ -6,6 +6,8 @@ import { MONITOR_CLIENT } from './readiness';
 export const COMPOSE_ENVIRONMENT = 'compose';
 /** The one-shot job that issues certificates into the volumes. */
 export const CERTS_JOB = 'certs';
+/** The long-running job that renews them. */
+export const RENEWER = 'renewer';
 
 interface ComposeService {
   image?: string;
@@ -39,10 +41,12 @@ export function composeProblems(manifest: Manifest, composeText: string): string
   }
 
   for (const name of Object.keys(services)) {
-    if (name !== CERTS_JOB && !expected.has(name)) problems.push(`compose service ${name} is not a service of mesh.yaml (its compose addresses are ${[...expected.keys()].join(', ')})`);
+    if (name !== CERTS_JOB && name !== RENEWER && !expected.has(name)) problems.push(`compose service ${name} is not a service of mesh.yaml (its compose addresses are ${[...expected.keys()].join(', ')})`);
   }
   const job = services[CERTS_JOB];
   if (!job) problems.push(`there is no "${CERTS_JOB}" job to issue certificates`);
+  const renewer = services[RENEWER];
+  if (!renewer) problems.push(`there is no "${RENEWER}" to renew certificates`);
 
   for (const [name, service] of expected) {
     const spec = services[name];
@@ -58,8 +62,10 @@ export function composeProblems(manifest: Manifest, composeText: string): string
     if (JSON.stringify(spec.volumes ?? []) !== JSON.stringify([identityVolume])) {
       problems.push(`${where} must mount exactly its own identity, read-only (${identityVolume}), not ${JSON.stringify(spec.volumes ?? [])}`);
     }
-    if (job && !(job.volumes ?? []).includes(`${service.name}-identity:/certs/${service.name}`)) {
-      problems.push(`the ${CERTS_JOB} job does not write ${service.name}'s identity volume`);
+    for (const [writer, spec] of [[CERTS_JOB, job], [RENEWER, renewer]] as const) {
+      if (spec && !(spec.volumes ?? []).includes(`${service.name}-identity:/certs/${service.name}`)) {
+        problems.push(`the ${writer} does not write ${service.name}'s identity volume`);
+      }
     }
     const port = service.addresses.get(COMPOSE_ENVIRONMENT)!.port;
     const published = (spec.ports ?? []).map((mapping) => Number(mapping.split(':').pop()));

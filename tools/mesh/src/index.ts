@@ -3,7 +3,7 @@ export { monitorClient, waitUntilHealthy, MONITOR_CLIENT } from './readiness';
 export { curlExample, DEMO_CLIENT } from './curl';
 export { issueCertificates } from './certs';
 export { identityTable, policyTable } from './tables';
-export { composeProblems, COMPOSE_ENVIRONMENT, CERTS_JOB } from './compose-check';
+export { composeProblems, COMPOSE_ENVIRONMENT, CERTS_JOB, RENEWER } from './compose-check';
 export { runDrill, REVOKED_CLIENT, type DrillOptions, type DrillReport, type Tally } from './drill';
 export { renewAll, revokeWorkload, rotateAuthority, type RunningMesh, type StepTimes } from './lifecycle';
 export { externalClient, type ExternalClient } from './clients';

@@ -8,6 +8,7 @@ import {
   retirePreviousAuthority,
   revokeCurrentCertificate,
   switchToNextAuthority,
+  withAuthorityLock,
 } from '@portcullis/pki';
 import type { MeshClient } from '@portcullis/trust';
 import { meshHealth, type Health } from './readiness';
@@ -32,7 +33,7 @@ export type StepTimes = Record<string, number>;
 export async function renewAll(mesh: RunningMesh): Promise<StepTimes> {
   const before = await healthOfAll(mesh);
   const started = Date.now();
-  await issueMeshCertificates(mesh.manifest, mesh.certsDir, { force: true });
+  await withAuthorityLock(mesh.certsDir, () => issueMeshCertificates(mesh.manifest, mesh.certsDir, { force: true }));
   await waitForEvery(mesh, (service, health) => health.certificate.serial !== before.get(service)!.certificate.serial, 'a renewed certificate');
   return { renew: Date.now() - started };
 }
@@ -44,8 +45,10 @@ export async function rotateAuthority(mesh: RunningMesh): Promise<StepTimes> {
   const timed = async (step: string, change: () => Promise<void> | void, taken: (health: Health, before: Health) => boolean, what: string) => {
     const before = await healthOfAll(mesh);
     const started = Date.now();
-    await change();
-    await issueMeshCertificates(mesh.manifest, mesh.certsDir);
+    await withAuthorityLock(mesh.certsDir, async () => {
+      await change();
+      await issueMeshCertificates(mesh.manifest, mesh.certsDir);
+    });
     await waitForEvery(mesh, (service, health) => taken(health, before.get(service)!), what);
     times[step] = Date.now() - started;
   };
@@ -60,9 +63,12 @@ export async function rotateAuthority(mesh: RunningMesh): Promise<StepTimes> {
 /** Revokes a workload's current certificate, gives it a fresh one, and waits until every service refuses the old one. */
 export async function revokeWorkload(mesh: RunningMesh, workload: string): Promise<{ serial: string; times: StepTimes }> {
   const started = Date.now();
-  const serial = revokeCurrentCertificate(mesh.certsDir, workload);
-  await issueMeshCertificates(mesh.manifest, mesh.certsDir, { only: [workload], force: true });
-  await issueMeshCertificates(mesh.manifest, mesh.certsDir);
+  const serial = await withAuthorityLock(mesh.certsDir, async () => {
+    const revoked = revokeCurrentCertificate(mesh.certsDir, workload);
+    await issueMeshCertificates(mesh.manifest, mesh.certsDir, { only: [workload], force: true });
+    await issueMeshCertificates(mesh.manifest, mesh.certsDir);
+    return revoked;
+  });
   await waitForEvery(mesh, (_service, health) => health.revoked.includes(serial), `serial ${serial} on its deny list`);
   return { serial, times: { revoke: Date.now() - started } };
 }

@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadManifest, type Manifest } from '@portcullis/manifest';
-import { issueMeshCertificates } from '@portcullis/pki';
+import { issueMeshCertificates, withAuthorityLock } from '@portcullis/pki';
+import { keepRenewing } from './renewer';
 import { monitorClient, waitUntilHealthy } from './readiness';
 
 /** The services' code sits beside this tool in the repository, wherever the manifest is. */
@@ -42,7 +43,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
   const started = Date.now();
   const environment = options.environment ?? 'local';
   const manifest = loadManifest(options.manifestFile);
-  await issueMeshCertificates(manifest, options.certsDir);
+  await withAuthorityLock(options.certsDir, () => issueMeshCertificates(manifest, options.certsDir));
 
   const processes = new Map<string, ChildProcess>();
   const monitor = monitorClient(manifest, options.certsDir, environment);
@@ -98,9 +99,9 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       child.kill('SIGTERM');
     });
   };
-  let renewal: NodeJS.Timeout | undefined;
+  let stopRenewing: () => void = () => {};
   const stop = async () => {
-    clearInterval(renewal);
+    stopRenewing();
     await Promise.all([...processes.keys()].map(stopService));
     await monitor.close();
   };
@@ -112,17 +113,10 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     throw error;
   }
 
-  // The renewer: certificates are reissued as they come due (about two thirds into their life), and
-  // every service picks its new one up from the files without a restart.
-  renewal = setInterval(() => {
-    issueMeshCertificates(manifest, options.certsDir).then(
-      ({ workloads }) => {
-        for (const w of workloads.filter((w) => w.action !== 'kept')) options.onOutput?.('mesh', `${w.action} ${w.name}: ${w.reason}`, 'stdout');
-      },
-      (error: unknown) => options.onOutput?.('mesh', `renewal failed: ${error instanceof Error ? error.message : String(error)}`, 'stderr'),
-    );
-  }, options.renewCheckMs ?? 60_000);
-  renewal.unref();
+  // Certificates are reissued as they come due; every service picks its new one up from the files.
+  stopRenewing = keepRenewing(manifest, options.certsDir, options.renewCheckMs ?? 60_000, (line, isError) =>
+    options.onOutput?.('mesh', line, isError ? 'stderr' : 'stdout'),
+  );
 
   return {
     manifest,
