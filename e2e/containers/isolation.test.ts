@@ -20,9 +20,9 @@ const filesIn = (container: string) =>
     .sort();
 
 describe('each container holds its own identity and trusts only the mesh bundle', () => {
-  it.each(services)('%s sees only its own key, its own chain and the mesh bundle', (service) => {
+  it.each(services)('%s sees only its own key, its own chain, the mesh bundle and the deny list', (service) => {
     const container = mesh.container(service);
-    expect(filesIn(container)).toEqual([`${service}/ca.crt`, `${service}/tls.crt`, `${service}/tls.key`]);
+    expect(filesIn(container)).toEqual([`${service}/ca.crt`, `${service}/revoked.txt`, `${service}/tls.crt`, `${service}/tls.key`]);
     expect(exec(container, ['node', '-e', `process.stdout.write(require('fs').readFileSync('/certs/${service}/ca.crt', 'utf8'))`])).toBe(
       readFileSync(mesh.identity('monitor').bundle, 'utf8'),
     );

@@ -36,7 +36,13 @@ export default async function globalSetup(): Promise<void> {
   writeFileSync(override, publishEveryService(manifest, ports));
 
   const environment = await upMesh(PROJECT, { PORTCULLIS_GATEWAY_PORT: String(ports.get('gateway')) }, [override]);
-  globalThis.portcullisMesh = { stop: async () => void (await environment.down({ removeVolumes: true, timeout: 10_000 })) };
+  let stopped = false;
+  globalThis.portcullisMesh = {
+    stop: async () => {
+      stopped = true;
+      await environment.down({ removeVolumes: true, timeout: 10_000 });
+    },
+  };
 
   const containers: Record<string, string> = {};
   const addresses: Record<string, { host: string; port: number }> = {};
@@ -45,8 +51,16 @@ export default async function globalSetup(): Promise<void> {
     const container = serviceContainer(environment, PROJECT, service.name);
     containers[service.name] = container.getId();
     addresses[service.name] = { host: '127.0.0.1', port: ports.get(service.name)! };
-    const logs = (await container.logs()) as Readable;
-    createInterface({ input: logs }).on('line', (line) => appendFileSync(logFile, `${JSON.stringify({ service: service.name, line })}\n`));
+    // A log stream ends when its container stops (a suite restarts some): follow it again from then on.
+    const follow = async (since?: number) => {
+      const logs = (await container.logs(since === undefined ? {} : { since })) as Readable;
+      createInterface({ input: logs }).on('line', (line) => appendFileSync(logFile, `${JSON.stringify({ service: service.name, line })}\n`));
+      logs.once('end', () => {
+        const now = Math.floor(Date.now() / 1000);
+        if (!stopped) setTimeout(() => void follow(now).catch(() => undefined), 500);
+      });
+    };
+    await follow();
   }
 
   // The certificates the job issued, CA included, for the suites' clients and forgeries.
