@@ -29,6 +29,7 @@ describe('the rotation drill in containers', () => {
     expect(report.load.sent).toBeGreaterThanOrEqual(10_000);
     expect(report.load).toEqual({ sent: report.load.sent, succeeded: report.load.sent, failed: 0, failures: {} });
     expect(report.revokedClient.failed).toBe(0);
+    expect(report.revokedClient.revokedCertificateAnswer).toBe(403);
     expect(Object.keys(report.steps)).toEqual(['renew', 'introduce', 'switch', 'retire', 'revoke']);
   }, 300_000);
 });

@@ -1,7 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadManifest } from '@portcullis/manifest';
 import { runDrill, startLocalMesh, type LocalMesh } from '@portcullis/mesh';
+import { identityFiles } from '@portcullis/trust';
+import { curl } from '../../test-support/outside-clients';
 import { editedManifest, tempDir } from '../../test-support/temp-mesh';
 
 /**
@@ -31,7 +33,27 @@ describe('the rotation drill', () => {
     expect(report.load).toEqual({ sent: report.load.sent, succeeded: report.load.sent, failed: 0, failures: {} });
     // The revoked client is refused after the revocation (until its fresh certificate is in use) and nowhere else.
     expect(report.revokedClient.failed).toBe(0);
+    expect(report.revokedClient.revokedCertificateAnswer).toBe(403);
     expect(report.revokedClient.succeeded + report.revokedClient.refusedAfterRevocation).toBe(report.revokedClient.sent);
     expect(Object.keys(report.steps)).toEqual(['renew', 'introduce', 'switch', 'retire', 'revoke']);
   }, 300_000);
+
+  it('keeps serving when a mismatched key or a half-written certificate lands in a service directory', async () => {
+    const gateway = identityFiles(mesh.certsDir, 'gateway');
+    const demo = identityFiles(mesh.certsDir, 'demo-client');
+    const monitor = identityFiles(mesh.certsDir, 'monitor');
+    const order = () => curl('https://127.0.8.1:8443/orders', { cacert: demo.bundle, cert: demo.cert, key: demo.key }, ['-H', 'content-type: application/json', '--data-binary', '{"sku":"WIDGET-1","quantity":1}']).status;
+    const refusedUpdates = () => (JSON.parse(curl('https://127.0.8.1:8443/healthz', { cacert: monitor.bundle, cert: monitor.cert, key: monitor.key }).body) as { certificate: { refusedUpdates: number } }).certificate.refusedUpdates;
+    const before = refusedUpdates();
+
+    copyFileSync(identityFiles(mesh.certsDir, 'orders').key, gateway.key);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(order()).toBe(201);
+    expect(refusedUpdates()).toBeGreaterThan(before);
+
+    const chain = readFileSync(gateway.cert, 'utf8');
+    writeFileSync(gateway.cert, chain.slice(0, chain.length / 3));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(order()).toBe(201);
+  });
 });

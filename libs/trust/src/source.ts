@@ -12,6 +12,7 @@ export type IdentityListener = (identity: Identity) => void;
 export class IdentitySource {
   private identity: Identity;
   private readonly listeners = new Set<IdentityListener>();
+  private refused = 0;
 
   private constructor(
     readonly files: IdentityFiles,
@@ -30,6 +31,11 @@ export class IdentitySource {
     return this.identity;
   }
 
+  /** Reloads refused since start (each poll of a bad file counts), reported in `GET /healthz`. */
+  get refusedUpdates(): number {
+    return this.refused;
+  }
+
   onChange(listener: IdentityListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -44,7 +50,10 @@ export class IdentitySource {
     try {
       next = loadIdentity(this.files, this.expect);
     } catch (error) {
-      if (error instanceof IdentityError) return { changed: false, error };
+      if (error instanceof IdentityError) {
+        this.refused++;
+        return { changed: false, error };
+      }
       throw error;
     }
     const current = this.identity;

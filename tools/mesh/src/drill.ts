@@ -1,5 +1,6 @@
-import type { Manifest } from '@portcullis/manifest';
-import { MeshClient } from '@portcullis/trust';
+import { Client } from 'undici';
+import { originOf, type Manifest } from '@portcullis/manifest';
+import { MeshClient, type Identity } from '@portcullis/trust';
 import { externalClient } from './clients';
 import { renewAll, revokeWorkload, rotateAuthority, type StepTimes } from './lifecycle';
 import { monitorClient } from './readiness';
@@ -27,10 +28,18 @@ export interface Tally {
   failures: Record<string, number>;
 }
 
+/**
+ * The revoked client's requests: refused after the revocation, accepted again with its fresh
+ * certificate; and what the gateway answered a request made with the revoked certificate itself.
+ */
+export interface RevokedClientTally extends Tally {
+  refusedAfterRevocation: number;
+  revokedCertificateAnswer?: number;
+}
+
 export interface DrillReport {
   readonly load: Tally;
-  /** The revoked client's requests: refused after the revocation, accepted again with its fresh certificate. */
-  readonly revokedClient: Tally & { refusedAfterRevocation: number };
+  readonly revokedClient: RevokedClientTally;
   readonly steps: StepTimes;
   readonly seconds: number;
   readonly requestsPerSecond: number;
@@ -51,7 +60,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   const partner = externalClient(manifest, certsDir, environment, REVOKED_CLIENT);
   const monitor = monitorClient(manifest, certsDir, environment);
   const load: Tally = { sent: 0, succeeded: 0, failed: 0, failures: {} };
-  const revoked: Tally & { refusedAfterRevocation: number } = { sent: 0, succeeded: 0, failed: 0, failures: {}, refusedAfterRevocation: 0 };
+  const revoked: RevokedClientTally = { sent: 0, succeeded: 0, failed: 0, failures: {}, refusedAfterRevocation: 0 };
   let revokedAt = Number.POSITIVE_INFINITY;
   let stopping = false;
   const minRequests = options.minRequests ?? 10_000;
@@ -101,9 +110,11 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     log(`renewed in ${steps.renew} ms (${load.sent} sent); rotating the CA`);
     Object.assign(steps, await rotateAuthority(mesh));
     log(`CA rotated: introduce ${steps.introduce} ms, switch ${steps.switch} ms, retire ${steps.retire} ms (${load.sent} sent); revoking ${REVOKED_CLIENT}`);
+    const revokedIdentity = partner.source.current();
     revokedAt = Date.now();
     const revocation = await revokeWorkload(mesh, REVOKED_CLIENT);
     Object.assign(steps, revocation.times);
+    revoked.revokedCertificateAnswer = await statusWith(revokedIdentity, manifest, environment);
     log(`revoked ${REVOKED_CLIENT}'s certificate ${revocation.serial} in ${steps.revoke} ms (${load.sent} sent)`);
   } finally {
     stopping = true;
@@ -112,6 +123,18 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   }
   const seconds = (Date.now() - started) / 1000;
   return { load, revokedClient: revoked, steps, seconds, requestsPerSecond: Math.round(load.sent / seconds) };
+}
+
+/** What the gateway answers `GET /inventory` from a client presenting exactly `identity` (no reloading, no pinning). */
+async function statusWith(identity: Identity, manifest: Manifest, environment: string): Promise<number> {
+  const client = new Client(originOf(manifest, 'gateway', environment), {
+    connect: { ca: identity.bundlePem, cert: identity.chainPem, key: identity.keyPem, servername: 'gateway', checkServerIdentity: () => undefined },
+  });
+  try {
+    return (await client.request({ method: 'GET', path: '/inventory' })).statusCode;
+  } finally {
+    await client.close();
+  }
 }
 
 function count(tally: Tally, reason: string): void {

@@ -14,7 +14,11 @@ export class HealthController {
       status: 'ok',
       service: this.context.service.name,
       id: identity.id,
-      certificate: { notAfter: identity.leaf.validToDate.toISOString(), serial: identity.leaf.serialNumber },
+      certificate: {
+        notAfter: identity.leaf.validToDate.toISOString(),
+        serial: identity.leaf.serialNumber,
+        refusedUpdates: this.context.source.refusedUpdates,
+      },
       // What the service trusts, so a CA rotation can wait until every service has the new bundle.
       bundle: identity.bundle.map((root) => root.fingerprint256),
       revoked: [...identity.revoked],
