@@ -60,22 +60,30 @@ export class MeshClient {
   async call<T = unknown>(target: string, method: Dispatcher.HttpMethod, path: string, body?: unknown): Promise<MeshResponse<T>> {
     const origin = originOf(this.options.manifest, target, this.options.environment);
     const agent = this.agentFor(target);
-    let response: Dispatcher.ResponseData;
+    let status: number;
+    let text: string;
+    let json: boolean;
     try {
-      response = await agent.request({
+      const response = await agent.request({
         origin,
         path,
         method,
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
+      status = response.statusCode;
+      json = String(response.headers['content-type'] ?? '').includes('application/json');
+      text = await response.body.text();
     } catch (error) {
       throw new MeshCallError(target, describe(error), { cause: error });
     }
-    const text = await response.body.text();
-    let parsed: unknown = text;
-    if (text && String(response.headers['content-type'] ?? '').includes('application/json')) parsed = JSON.parse(text);
-    return { status: response.statusCode, body: parsed as T };
+    if (!text || !json) return { status, body: text as T };
+    try {
+      return { status, body: JSON.parse(text) as T };
+    } catch (error) {
+      // A peer that says JSON and sends something else is broken: the caller's caller gets a 502, not a 500.
+      throw new MeshCallError(target, `answered ${status} with a body that is not JSON`, { cause: error });
+    }
   }
 
   async close(): Promise<void> {
