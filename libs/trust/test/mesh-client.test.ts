@@ -1,6 +1,8 @@
-import { identityFiles, IdentitySource, MeshCallError, MeshClient } from '@portcullis/trust';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { identityFiles, IdentitySource, MeshCallError, MeshClient, serverTlsOptions } from '@portcullis/trust';
 import { editedManifest, tempCerts } from '../../../test-support/temp-mesh';
-import { startTrustedServer } from '../../../test-support/tls-server';
+import { identityOf, startTrustedServer } from '../../../test-support/tls-server';
 
 describe('the mesh client', () => {
   let certs: Awaited<ReturnType<typeof tempCerts>>;
@@ -68,6 +70,25 @@ describe('the mesh client', () => {
       await expect(client.call('payments', 'POST', '/charges', {})).rejects.toThrow(/call to payments failed: .*ECONNREFUSED/);
     } finally {
       await client.close();
+    }
+  });
+
+  it('reports a peer that claims JSON and sends something else as a MeshCallError', async () => {
+    const payments = identityOf(certs.manifest, certs.dir, 'payments');
+    const broken = createServer(serverTlsOptions(payments, 'TLSv1.3'), (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{"oops":');
+    });
+    await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));
+    const port = (broken.address() as AddressInfo).port;
+    const manifest = editedManifest(['local: 127.0.0.4', `local: 127.0.0.1:${port}`]).manifest();
+    const orders = manifest.services.get('orders')!;
+    const source = IdentitySource.open(identityFiles(certs.dir, 'orders'), { id: orders.id, trustDomain: manifest.trustDomain, fix: 'test' });
+    const client = new MeshClient({ manifest, environment: 'local', self: orders, source });
+    try {
+      await expect(client.call('payments', 'POST', '/charges', {})).rejects.toThrow('call to payments failed: answered 200 with a body that is not JSON');
+    } finally {
+      await client.close();
+      broken.close();
     }
   });
 });
