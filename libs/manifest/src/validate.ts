@@ -1,6 +1,5 @@
 import { parseAddress } from './address';
 import type { RawManifest } from './schema';
-import { ROUTE_PATTERN } from './schema';
 
 /** A cross-reference problem found in a schema-valid manifest, located by its path in the document. */
 export interface PathProblem {
@@ -85,6 +84,9 @@ export function crossCheck(raw: RawManifest): PathProblem[] {
     });
 
     checkRoutes(['services', name, 'routes'], service.routes, names, false, problems);
+    for (const route of Object.keys(service.routes).filter((route) => route in raw.commonRoutes)) {
+      problems.push({ path: ['services', name, 'routes', route], message: `"${route}" is one of the commonRoutes every service has; remove it here or from commonRoutes` });
+    }
     for (const [route, allowed] of Object.entries(service.routes)) {
       allowed.forEach((caller, index) => {
         const callerService = raw.services[caller];
@@ -107,12 +109,7 @@ function checkRoutes(
   selfAllowed: boolean,
   problems: PathProblem[],
 ): void {
-  const seen = new Set<string>();
   for (const [route, allowed] of Object.entries(routes)) {
-    const [, method, path] = ROUTE_PATTERN.exec(route) ?? [];
-    const normalised = `${method} ${path}`;
-    if (seen.has(normalised)) problems.push({ path: [...base, route], message: `"${route}" is listed twice` });
-    seen.add(normalised);
     allowed.forEach((caller, index) => {
       if (caller === 'self' && selfAllowed) return;
       if (!names.has(caller)) {

@@ -115,4 +115,9 @@ describe('a broken manifest', () => {
       '/nonexistent/mesh.yaml: does not exist; create it or point PORTCULLIS_MANIFEST at the mesh manifest',
     );
   });
+
+  it('refuses a service route that repeats one of the common routes', () => {
+    const { manifest } = editedManifest(['      POST /charges: [orders]\n', '      POST /charges: [orders]\n      GET /healthz: [orders]\n']);
+    expect(problemsOf(manifest)).toContain('services.payments.routes.GET /healthz: "GET /healthz" is one of the commonRoutes every service has');
+  });
 });

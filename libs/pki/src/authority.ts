@@ -1,5 +1,6 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Manifest } from '@portcullis/manifest';
 import { authorityFiles, writeFileAtomic, type AuthorityFiles } from './files';
 import { generateRsaKey } from './keys';
@@ -24,8 +25,8 @@ export interface AuthorityChange {
 
 /**
  * Loads the CA from `certs/ca/`, creating the root and intermediate when
- * missing and re-signing the intermediate when it is due for renewal or no
- * longer chains to the root.
+ * missing and replacing the intermediate (new key) when it is due for renewal
+ * or no longer chains to the root.
  */
 export async function loadOrCreateAuthority(
   manifest: Manifest,
@@ -35,8 +36,14 @@ export async function loadOrCreateAuthority(
   const files = authorityFiles(certsDir);
 
   let root = readIssuer(files.rootCert, files.rootKey);
-  const rootUsable = root && new X509Certificate(root.certPem).validToDate > now;
-  if (!root || !rootUsable) root = await createRoot(manifest, files, now);
+  const created = !root;
+  if (!root) root = await createRoot(manifest, files, now);
+  else if (new X509Certificate(root.certPem).validToDate <= now) {
+    // Replacing the trust anchor silently would cut every workload off at once; that is what rotation is for.
+    throw new Error(
+      `${files.rootCert} expired ${new X509Certificate(root.certPem).validToDate.toISOString()}; every certificate must be reissued under a new root: delete ${files.dir} and run "pnpm mesh certs" (rotate with "pnpm mesh ca rotate" before the next one expires)`,
+    );
+  }
 
   let intermediate = readIssuer(files.intermediateCert, files.intermediateKey);
   const intermediateState = intermediate ? intermediateProblem(intermediate, root, now) : 'missing';
@@ -50,7 +57,7 @@ export async function loadOrCreateAuthority(
       revokedText: readIfExists(files.revoked) ?? '',
     },
     change: {
-      root: rootUsable ? 'kept' : 'created',
+      root: created ? 'created' : 'kept',
       intermediate: intermediateState === undefined ? 'kept' : intermediateState === 'missing' ? 'created' : 'renewed',
     },
   };
@@ -83,11 +90,20 @@ function readIfExists(file: string): string | undefined {
   return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
 }
 
+/** A CA certificate and key; undefined when neither exists, an error naming the files when they cannot be used together. */
 function readIssuer(certFile: string, keyFile: string): Issuer | undefined {
-  if (!existsSync(certFile) || !existsSync(keyFile)) return undefined;
-  const issuer = { certPem: readFileSync(certFile, 'utf8'), keyPem: readFileSync(keyFile, 'utf8') };
-  const cert = new X509Certificate(issuer.certPem);
-  return cert.checkPrivateKey(createPrivateKey(issuer.keyPem)) ? issuer : undefined;
+  if (!existsSync(certFile) && !existsSync(keyFile)) return undefined;
+  const fix = `restore the pair, or delete ${dirname(certFile)} to start over with a new CA`;
+  let issuer: Issuer;
+  let matches: boolean;
+  try {
+    issuer = { certPem: readFileSync(certFile, 'utf8'), keyPem: readFileSync(keyFile, 'utf8') };
+    matches = new X509Certificate(issuer.certPem).checkPrivateKey(createPrivateKey(issuer.keyPem));
+  } catch (error) {
+    throw new Error(`${certFile} or ${keyFile} cannot be used (${(error as Error).message}); ${fix}`);
+  }
+  if (!matches) throw new Error(`${keyFile} does not match ${certFile}; ${fix}`);
+  return issuer;
 }
 
 function intermediateProblem(intermediate: Issuer, root: Issuer, now: Date): string | undefined {

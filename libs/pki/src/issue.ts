@@ -22,7 +22,7 @@ export interface IssueResult {
 
 export interface IssueOptions {
   readonly now?: Date;
-  /** Reissue even certificates that are still good (used by `mesh certs issue --force`). */
+  /** Reissue even certificates that are still good (`mesh certs <name> --force`). */
   readonly force?: boolean;
   /** Only these workloads; all of the manifest's services and clients by default. */
   readonly only?: readonly string[];

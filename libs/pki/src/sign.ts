@@ -88,9 +88,13 @@ function signWithOpenSsl(cert: forge.pki.Certificate, keyPem: string): void {
   cert.signature = sign('sha256', tbs, keyPem).toString('binary');
 }
 
-/** 16 random bytes with the top bit clear, so the DER integer stays positive (RFC 5280 4.1.2.2). */
+/**
+ * 16 random bytes, positive and minimally encoded in DER (RFC 5280 4.1.2.2):
+ * the top bit clear, and the next one set so that the first byte is never a
+ * redundant zero, which node-forge would write as is and strict parsers reject.
+ */
 function serialNumber(): string {
   const bytes = randomBytes(16);
-  bytes[0] = bytes[0]! & 0x7f;
+  bytes[0] = (bytes[0]! & 0x7f) | 0x40;
   return bytes.toString('hex');
 }

@@ -1,4 +1,5 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
+import { createSecureContext } from 'node:tls';
 import { accessSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { DATA_LINK, type IdentityFiles } from './files';
@@ -41,7 +42,7 @@ export function loadIdentity(files: IdentityFiles, expect: IdentityExpectation, 
   const chainPem = readText(snapshot.cert, expect, files.cert);
   const keyPem = readText(snapshot.key, expect, files.key);
   const bundlePem = readText(snapshot.bundle, expect, files.bundle);
-  const revokedText = readOptional(snapshot.revoked);
+  const revokedText = readOptional(snapshot.revoked, files.revoked);
 
   const chain = parseCertificates(chainPem, files.cert, expect);
   const bundle = parseCertificates(bundlePem, files.bundle, expect);
@@ -67,6 +68,13 @@ export function loadIdentity(files: IdentityFiles, expect: IdentityExpectation, 
   const id = spiffeIdOf(leaf)!;
   if (id !== expect.id) {
     fail(`${displayPath(files.cert)} is for ${id} but the manifest says ${expect.id}; reissue it with "${expect.fix}"`);
+  }
+  try {
+    // What OpenSSL itself will refuse (a key below its security level, a weak signature) must be
+    // found here, not by setSecureContext in the middle of a reload.
+    createSecureContext({ key: keyPem, cert: chainPem, ca: bundlePem });
+  } catch (error) {
+    fail(`${displayPath(files.cert)} and ${displayPath(files.key)} are refused by OpenSSL (${(error as Error).message}); reissue them with "${expect.fix}"`);
   }
   const revoked = parseDenyList(revokedText);
   if (revoked.has(leaf.serialNumber)) {
@@ -123,11 +131,14 @@ export function parseDenyList(text: string): ReadonlySet<string> {
   );
 }
 
-function readOptional(file: string): string {
+/** The deny list: absent means nothing revoked, but one that cannot be read must not mean that (fail closed). */
+function readOptional(file: string, shown: string): string {
   try {
     return readFileSync(file, 'utf8');
-  } catch {
-    return '';
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return '';
+    fail(`${displayPath(shown)} cannot be read (${code ?? String(error)}); the deny list must be readable, fix the file or reissue with "pnpm mesh certs"`);
   }
 }
 

@@ -13,6 +13,7 @@ export class IdentitySource {
   private identity: Identity;
   private readonly listeners = new Set<IdentityListener>();
   private refused = 0;
+  private lastRefusal: string | undefined;
 
   private constructor(
     readonly files: IdentityFiles,
@@ -31,7 +32,7 @@ export class IdentitySource {
     return this.identity;
   }
 
-  /** Reloads refused since start (each poll of a bad file counts), reported in `GET /healthz`. */
+  /** Identity updates refused since start (each distinct problem once), reported in `GET /healthz`. */
   get refusedUpdates(): number {
     return this.refused;
   }
@@ -44,18 +45,17 @@ export class IdentitySource {
   /**
    * Reads the files again and swaps only if the new key, chain and bundle are
    * valid together; otherwise keeps serving the old identity and returns why.
+   * `repeated` says the same problem was reported by the previous reload.
    */
-  reload(): { changed: boolean; error?: IdentityError } {
+  reload(): { changed: boolean; error?: Error; repeated?: boolean } {
     let next: Identity;
     try {
       next = loadIdentity(this.files, this.expect);
     } catch (error) {
-      if (error instanceof IdentityError) {
-        this.refused++;
-        return { changed: false, error };
-      }
+      if (error instanceof IdentityError) return this.refuse(error);
       throw error;
     }
+    this.lastRefusal = undefined;
     const current = this.identity;
     const same =
       next.chainPem === current.chainPem &&
@@ -66,5 +66,13 @@ export class IdentitySource {
     this.identity = next;
     for (const listener of this.listeners) listener(next);
     return { changed: true };
+  }
+
+  /** Counts each distinct problem once, however many polls see it. */
+  private refuse(error: IdentityError): { changed: false; error: IdentityError; repeated: boolean } {
+    const repeated = error.message === this.lastRefusal;
+    if (!repeated) this.refused++;
+    this.lastRefusal = error.message;
+    return { changed: false, error, repeated };
   }
 }

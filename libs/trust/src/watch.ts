@@ -13,8 +13,6 @@ export interface WatchOptions {
 }
 
 export interface IdentityWatch {
-  /** Updates refused since the watch started (a bad pair, an expired or foreign certificate, a half-written file). */
-  readonly refusals: number;
   close(): void;
 }
 
@@ -27,22 +25,21 @@ export interface IdentityWatch {
  */
 export function watchIdentity(source: IdentitySource, options: WatchOptions = {}): IdentityWatch {
   const debounceMs = options.debounceMs ?? 200;
-  let refusals = 0;
-  let lastProblem: string | undefined;
   let timer: NodeJS.Timeout | undefined;
 
   const reload = () => {
     timer = undefined;
-    const result = source.reload();
+    let result: ReturnType<IdentitySource['reload']>;
+    try {
+      result = source.reload();
+    } catch (error) {
+      // A listener (setSecureContext, a client's connectors) failed: report it, never crash the service.
+      result = { changed: false, error: error instanceof Error ? error : new Error(String(error)) };
+    }
     if (result.error) {
-      if (result.error.message !== lastProblem) {
-        refusals++;
-        lastProblem = result.error.message;
-        options.onRefused?.(result.error.message);
-      }
+      if (!result.repeated) options.onRefused?.(result.error.message);
       return;
     }
-    lastProblem = undefined;
     if (result.changed) options.onReloaded?.(source.current());
   };
   const soon = () => {
@@ -62,9 +59,6 @@ export function watchIdentity(source: IdentitySource, options: WatchOptions = {}
   poll.unref();
 
   return {
-    get refusals() {
-      return refusals;
-    },
     close() {
       watcher?.close();
       clearInterval(poll);

@@ -56,7 +56,7 @@ describe('watching an identity directory', () => {
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect(refused).toEqual([expect.stringContaining('does not match the certificate')]);
     expect(source.current().leaf.serialNumber).toBe(serving);
-    expect(watch.refusals).toBe(1);
+    expect(source.refusedUpdates).toBe(1);
   });
 
   it.each([

@@ -1,4 +1,4 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { Charge, expectOk, newId, Reservation, type CreateOrder, type Order } from '@portcullis/contracts';
 import { MeshClient } from '@portcullis/trust';
 
@@ -6,6 +6,7 @@ import { MeshClient } from '@portcullis/trust';
 @Injectable()
 export class OrdersService {
   private readonly orders = new Map<string, Order>();
+  private readonly logger = new Logger(OrdersService.name);
 
   constructor(private readonly mesh: MeshClient) {}
 
@@ -17,7 +18,7 @@ export class OrdersService {
     try {
       charge = expectOk('payments', await this.mesh.call('payments', 'POST', '/charges', { reference: id, amountCents }), Charge);
     } catch (error) {
-      await this.mesh.call('inventory', 'DELETE', `/reservations/${reservation.id}`);
+      await this.release(reservation.id);
       throw error;
     }
     const order: Order = {
@@ -32,6 +33,16 @@ export class OrdersService {
     };
     this.orders.set(id, order);
     return order;
+  }
+
+  /** Gives the stock back; a failure here is logged, and the caller still hears why the order failed. */
+  private async release(reservationId: string): Promise<void> {
+    try {
+      const response = await this.mesh.call('inventory', 'DELETE', `/reservations/${reservationId}`);
+      if (response.status !== 204) this.logger.error(`releasing ${reservationId} answered ${response.status}; its stock stays reserved`);
+    } catch (error) {
+      this.logger.error(`releasing ${reservationId} failed (${error instanceof Error ? error.message : String(error)}); its stock stays reserved`);
+    }
   }
 
   find(id: string): Order {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { loadManifest, ManifestError, originOf } from '@portcullis/manifest';
+import { loadManifest, originOf } from '@portcullis/manifest';
 import { meshLocation } from '@portcullis/trust';
 import { issueCertificates } from './certs';
 import { curlExample } from './curl';
@@ -33,7 +33,13 @@ PORTCULLIS_ENV (default: local).`;
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   const flags = new Set(rest.filter((arg) => arg.startsWith('--')).map((arg) => arg.split('=')[0]!));
-  const option = (name: string) => rest.find((arg) => arg.startsWith(`${name}=`))?.split('=')[1];
+  /** A whole number option `--name=N`, N at least 1; `fallback` when absent. */
+  const option = (name: string, fallback: number) => {
+    const text = rest.find((arg) => arg.startsWith(`${name}=`))?.split('=')[1];
+    if (text === undefined) return fallback;
+    if (!/^[1-9]\d*$/.test(text)) throw new Error(`${name} takes a whole number of at least 1, not "${text}"`);
+    return Number(text);
+  };
   const names = rest.filter((arg) => !arg.startsWith('--'));
   const location = meshLocation();
   const print = (line: string) => process.stdout.write(line + '\n');
@@ -49,7 +55,7 @@ async function main(argv: readonly string[]): Promise<number> {
       if (unknown.length > 0) throw new Error(`${unknown.join(', ')}: not a service or client in ${manifest.file}`);
       await issueCertificates(manifest, location.certsDir, { force: flags.has('--force'), ...(names.length ? { only: names } : {}) }, print);
       if (!flags.has('--watch')) return 0;
-      const stop = keepRenewing(manifest, location.certsDir, Number(option('--watch') ?? 60) * 1_000, (line, isError) =>
+      const stop = keepRenewing(manifest, location.certsDir, option('--watch', 60) * 1_000, (line, isError) =>
         (isError ? process.stderr : process.stdout).write(`${line}\n`),
       );
       await new Promise<void>((resolve) => {
@@ -73,9 +79,9 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'ca':
     case 'revoke':
     case 'drill':
-      return onRunningMesh(command, names, location, print, Number(option('--requests') ?? 10_000));
+      return onRunningMesh(command, names, location, print, option('--requests', 10_000));
     case 'up':
-      return up(location, { verbose: flags.has('--verbose'), renewCheckSeconds: Number(option('--renew-check-seconds') ?? 60) }, print);
+      return up(location, { verbose: flags.has('--verbose'), renewCheckSeconds: option('--renew-check-seconds', 60) }, print);
     default:
       process.stderr.write(USAGE + '\n');
       return command === undefined || command === 'help' || flags.has('--help') ? 0 : 2;
@@ -148,7 +154,7 @@ function isRoutine(line: string): boolean {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const message = error instanceof ManifestError || error instanceof Error ? error.message : String(error);
+    const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`mesh: ${message}\n`);
     process.exit(1);
   },

@@ -65,7 +65,7 @@ export async function revokeWorkload(mesh: RunningMesh, workload: string): Promi
   const started = Date.now();
   const serial = await withAuthorityLock(mesh.certsDir, async () => {
     const revoked = revokeCurrentCertificate(mesh.certsDir, workload);
-    await issueMeshCertificates(mesh.manifest, mesh.certsDir, { only: [workload], force: true });
+    // Reissues the revoked workload (its certificate is on the list now) and publishes the list to everyone.
     await issueMeshCertificates(mesh.manifest, mesh.certsDir);
     return revoked;
   });

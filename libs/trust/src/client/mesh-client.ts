@@ -5,7 +5,7 @@ import { secureContextOptions } from '../server/tls-options';
 import type { IdentitySource } from '../source';
 import { pinServerIdentity } from './pin';
 
-/** A call to a peer that did not produce an HTTP response: refused handshake, wrong identity, timeout, connection refused. */
+/** A call to a peer that did not produce a usable answer: refused handshake, wrong identity, timeout, connection refused, a broken body. */
 export class MeshCallError extends Error {
   override readonly name = 'MeshCallError';
 
@@ -44,6 +44,7 @@ export class MeshClient {
   private readonly agents = new Map<string, Agent>();
   private readonly unsubscribe: () => void;
   private readonly connectors = new Map<string, buildConnector.connector>();
+  private closed = false;
 
   constructor(private readonly options: MeshClientOptions) {
     // A new identity: new connections present it, and the old pools are drained (in-flight
@@ -87,12 +88,14 @@ export class MeshClient {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.unsubscribe();
     await Promise.all([...this.agents.values()].map((agent) => agent.close()));
     this.agents.clear();
   }
 
   private agentFor(target: string): Agent {
+    if (this.closed) throw new MeshCallError(target, 'the mesh client is closed');
     const existing = this.agents.get(target);
     if (existing) return existing;
     const { self, manifest } = this.options;

@@ -62,10 +62,11 @@ async function startService(appModule: Type, context: MeshContext): Promise<Nest
   await adapter.getInstance().listen({ port: address.port, host });
   logger.log({ message: `${service.name} listening`, id: service.id, address: `${host}:${address.port}`, environment: context.environment, ...describe(source.current()) });
   // New certificates (renewal, CA rotation) are taken without a restart; bad ones are refused and said once.
-  watchIdentity(source, {
+  const watch = watchIdentity(source, {
     onReloaded: (identity) => logger.log({ message: 'identity reloaded', ...describe(identity) }),
     onRefused: (reason) => logger.warn({ message: 'identity update refused; still serving the previous one', reason }),
   });
+  adapter.getInstance().server.once('close', () => watch.close());
   return app;
 }
 

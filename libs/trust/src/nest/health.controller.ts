@@ -22,6 +22,8 @@ export class HealthController {
       // What the service trusts, so a CA rotation can wait until every service has the new bundle.
       bundle: identity.bundle.map((root) => root.fingerprint256),
       revoked: [...identity.revoked],
+      // Handshakes and requests refused since start (each is also logged as mtls.refused).
+      refusedPeers: this.context.audit.refusedCount,
     };
   }
 }

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as TlsServer, TLSSocket } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import type { Manifest, TlsVersion } from '@portcullis/manifest';
@@ -98,7 +99,20 @@ export function hardenTlsServer(server: TlsServer, context: MeshServerContext): 
   });
   server.on('tlsClientError', (error: Error, socket: TLSSocket) => refuseHandshake(socket, handshakeRefusalReason(error, socket)));
   // setSecureContext rebuilds the context from scratch: pass every option again, not just the new pair.
-  context.source.onChange((identity) => server.setSecureContext(serverTlsOptions(identity, context.manifest.tls.minVersion)));
+  // New handshakes (and no resumption of old sessions: the context has new ticket keys) use it at once.
+  // When the trusted roots change, a connection opened before is closed after its next response
+  // (`connection: close`, which a client handles cleanly, unlike a reset racing its next request;
+  // idle ones end with the keep-alive timeout), so that every client handshakes again against the new bundle.
+  let bundlePem = context.source.current().bundlePem;
+  const openedUnder = new WeakMap<object, string>();
+  server.on('secureConnection', (socket: TLSSocket) => openedUnder.set(socket, bundlePem));
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    if (openedUnder.get(request.socket) !== bundlePem) response.setHeader('connection', 'close');
+  });
+  context.source.onChange((identity) => {
+    server.setSecureContext(serverTlsOptions(identity, context.manifest.tls.minVersion));
+    bundlePem = identity.bundlePem;
+  });
 }
 
 /**

@@ -1,5 +1,7 @@
+import type { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { workloadWithId, type Manifest } from '@portcullis/manifest';
+import type { Identity } from '../identity';
 import { spiffeIdOf, svidProblem } from '../svid';
 
 /** Who is on the other end of a connection, as far as the mesh is concerned. */
@@ -14,31 +16,42 @@ export type PeerVerdict =
   | { readonly ok: true; readonly peer: Peer }
   | { readonly ok: false; readonly reason: string; readonly id?: string };
 
+/** What is remembered about a connection's client certificate between its requests. */
+interface Known {
+  readonly verdict: PeerVerdict;
+  readonly leaf?: X509Certificate;
+}
+
 /**
  * Identifies the client of a TLS connection. OpenSSL has already checked the
  * chain against the mesh bundle; this adds the SPIFFE rules (one URI SAN, not
  * a CA, clientAuth, our trust domain) and requires an identity the manifest
- * knows. Computed once per connection; only the deny list is checked per request.
+ * knows, once per connection. On every request it checks what can change
+ * while a keep-alive connection stays open: the certificate's expiry and the
+ * deny list. (A change of trusted roots closes the connections opened before
+ * it, see `mesh-server.ts`, so that they handshake again against the new bundle.)
  */
 export class PeerIdentifier {
-  private readonly verdicts = new WeakMap<TLSSocket, { verdict: PeerVerdict; serial?: string }>();
+  private readonly known = new WeakMap<TLSSocket, Known>();
 
-  /** `revoked` is read on every request, so a revocation reaches connections opened before it. */
+  /** `revoked` returns the current deny list. */
   constructor(
     private readonly manifest: Manifest,
-    private readonly revoked: () => ReadonlySet<string> = () => new Set(),
+    private readonly revoked: () => Identity['revoked'],
   ) {}
 
-  identify(socket: TLSSocket): PeerVerdict {
-    let known = this.verdicts.get(socket);
+  identify(socket: TLSSocket, now = new Date()): PeerVerdict {
+    let known = this.known.get(socket);
     if (!known) {
-      known = { verdict: this.decide(socket), serial: socket.getPeerX509Certificate()?.serialNumber };
-      this.verdicts.set(socket, known);
+      const leaf = socket.getPeerX509Certificate();
+      known = { verdict: this.decide(socket), ...(leaf ? { leaf } : {}) };
+      this.known.set(socket, known);
     }
-    const { verdict, serial } = known;
-    if (verdict.ok && serial && this.revoked().has(serial)) {
-      return { ok: false, reason: `certificate ${serial} has been revoked`, id: verdict.peer.id };
-    }
+    const { verdict, leaf } = known;
+    if (!verdict.ok || !leaf) return verdict;
+    const refuse = (reason: string): PeerVerdict => ({ ok: false, reason, id: verdict.peer.id });
+    if (leaf.validToDate <= now) return refuse(`certificate ${leaf.serialNumber} expired ${leaf.validToDate.toISOString()}`);
+    if (this.revoked().has(leaf.serialNumber)) return refuse(`certificate ${leaf.serialNumber} has been revoked`);
     return verdict;
   }
 
