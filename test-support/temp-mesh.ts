@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadManifest, parseManifest, type Manifest } from '@portcullis/manifest';
@@ -34,8 +34,4 @@ export async function tempCerts(manifest: Manifest = repoManifest(), options: Is
   const temp = tempDir('certs');
   const result = await issueMeshCertificates(manifest, temp.dir, options);
   return { ...temp, manifest, result };
-}
-
-export function writeText(file: string, text: string): void {
-  writeFileSync(file, text);
 }

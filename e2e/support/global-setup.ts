@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { addressOf } from '@portcullis/manifest';
@@ -20,12 +20,18 @@ export default async function globalSetup(): Promise<void> {
   const certsDir = join(workdir, 'certs');
   const manifestFile = resolve(__dirname, '..', '..', 'mesh.yaml');
   const logFile = join(workdir, 'mesh.log');
-  const mesh: LocalMesh = await startLocalMesh({
-    manifestFile,
-    certsDir,
-    environment: 'local',
-    onOutput: (service, line) => appendFileSync(logFile, `${JSON.stringify({ service, line })}\n`),
-  });
+  let mesh: LocalMesh;
+  try {
+    mesh = await startLocalMesh({
+      manifestFile,
+      certsDir,
+      environment: 'local',
+      onOutput: (service, line) => appendFileSync(logFile, `${JSON.stringify({ service, line })}\n`),
+    });
+  } catch (error) {
+    rmSync(workdir, { recursive: true, force: true });
+    throw error;
+  }
   globalThis.portcullisMesh = mesh;
   publishMesh({
     driver: 'local',

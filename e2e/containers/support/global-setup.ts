@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -35,7 +35,10 @@ export default async function globalSetup(): Promise<void> {
   for (const service of manifest.services.keys()) ports.set(service, await freePort());
   writeFileSync(override, publishEveryService(manifest, ports));
 
-  const environment = await upMesh(PROJECT, { PORTCULLIS_GATEWAY_PORT: String(ports.get('gateway')) }, [override]);
+  const environment = await upMesh(PROJECT, { PORTCULLIS_GATEWAY_PORT: String(ports.get('gateway')) }, [override]).catch((error: unknown) => {
+    rmSync(workdir, { recursive: true, force: true });
+    throw error;
+  });
   let stopped = false;
   globalThis.portcullisMesh = {
     stop: async () => {

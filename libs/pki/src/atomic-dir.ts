@@ -21,7 +21,6 @@ export function writeFilesAtomically(dir: string, files: Readonly<Record<string,
   mkdirSync(join(dir, version), { mode: 0o755 });
   for (const [name, file] of Object.entries(files)) writeFileSync(join(dir, version, name), file.content, { mode: file.mode });
 
-  const previous = readLink(join(dir, DATA_LINK));
   replaceWithSymlink(dir, DATA_LINK, version);
   for (const name of Object.keys(files)) {
     if (readLink(join(dir, name)) !== join(DATA_LINK, name)) replaceWithSymlink(dir, name, join(DATA_LINK, name));
@@ -29,7 +28,7 @@ export function writeFilesAtomically(dir: string, files: Readonly<Record<string,
   // Older versions are no longer reachable through ..data; a reader that resolved one a moment ago
   // has already opened its files or will retry.
   for (const entry of readdirSync(dir)) {
-    if (entry.startsWith('..') && entry !== DATA_LINK && entry !== version && (entry === previous || /^\.\.\d{4}_/.test(entry))) {
+    if (entry !== DATA_LINK && entry !== version && /^\.\.\d{4}_/.test(entry)) {
       rmSync(join(dir, entry), { recursive: true, force: true });
     }
   }

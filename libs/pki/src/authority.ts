@@ -2,7 +2,7 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Manifest } from '@portcullis/manifest';
-import { authorityFiles, writeFileAtomic, type AuthorityFiles } from './files';
+import { authorityFiles, readIfExists, writeFileAtomic, type AuthorityFiles } from './files';
 import { generateRsaKey } from './keys';
 import { intermediateProfile, rootProfile } from './profiles';
 import { isDueForRenewal } from './renewal';
@@ -86,9 +86,6 @@ function bundleWith(bundle: string | undefined, root: Issuer): string {
   return bundle?.includes(root.certPem.trim()) ? bundle : root.certPem;
 }
 
-function readIfExists(file: string): string | undefined {
-  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
-}
 
 /** A CA certificate and key; undefined when neither exists, an error naming the files when they cannot be used together. */
 function readIssuer(certFile: string, keyFile: string): Issuer | undefined {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** The CA's own material, kept apart from the workloads' directories. */
@@ -28,6 +28,10 @@ export function authorityFiles(certsDir: string, dir = join(certsDir, 'ca')): Au
     revoked: join(dir, 'revoked.txt'),
     next: join(dir, 'next'),
   };
+}
+
+export function readIfExists(file: string): string | undefined {
+  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
 }
 
 /** Writes through a temporary file and a rename, so a reader never sees half a file. */

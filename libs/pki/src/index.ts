@@ -6,6 +6,6 @@ export { issueMeshCertificates, leafNames, type IssueOptions, type IssueResult }
 export { authorityFiles, writeFileAtomic, type AuthorityFiles } from './files';
 export { isDueForRenewal, renewalTime, RENEW_AT_FRACTION, RENEW_JITTER_FRACTION } from './renewal';
 export { writeFilesAtomically, type FileToWrite } from './atomic-dir';
-export { bundleFingerprints, introduceNextAuthority, retirePreviousAuthority, ROTATION_STEPS, switchToNextAuthority, type RotationStep } from './rotation';
+export { bundleFingerprints, introduceNextAuthority, retirePreviousAuthority, switchToNextAuthority } from './rotation';
 export { revokeCurrentCertificate } from './revocation';
 export { withAuthorityLock } from './lock';

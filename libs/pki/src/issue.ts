@@ -6,6 +6,7 @@ import type { Manifest, Workload } from '@portcullis/manifest';
 import { identityFiles, parseDenyList, subjectAltNames, type IdentityFiles } from '@portcullis/trust';
 import { loadOrCreateAuthority, type Authority, type AuthorityChange } from './authority';
 import { writeFilesAtomically } from './atomic-dir';
+import { readIfExists } from './files';
 import { generateRsaKey } from './keys';
 import { leafProfile, type LeafNames } from './profiles';
 import { isDueForRenewal } from './renewal';
@@ -87,9 +88,6 @@ function writeIdentity(files: IdentityFiles, keyPem: string, chainPem: string, a
   });
 }
 
-function readIfExists(file: string): string | undefined {
-  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
-}
 
 function reissueReason(files: IdentityFiles, names: LeafNames, authority: Authority, now: Date): string | undefined {
   if (!existsSync(files.cert) || !existsSync(files.key)) return 'missing';

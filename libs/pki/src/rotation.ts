@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Manifest } from '@portcullis/manifest';
+import { pemCertificates } from '@portcullis/trust';
 import { createIntermediate, createRoot } from './authority';
 import { authorityFiles, writeFileAtomic } from './files';
 
@@ -17,8 +18,6 @@ import { authorityFiles, writeFileAtomic } from './files';
  *    still trusted, so old and new leaves meet freely.
  * 3. `retire`: the bundle trusts only the new root.
  */
-export type RotationStep = 'introduce' | 'switch' | 'retire';
-export const ROTATION_STEPS: readonly RotationStep[] = ['introduce', 'switch', 'retire'];
 
 export async function introduceNextAuthority(manifest: Manifest, certsDir: string, now = new Date()): Promise<void> {
   const current = authorityFiles(certsDir);
@@ -51,7 +50,5 @@ export function retirePreviousAuthority(certsDir: string): void {
 
 /** SHA-256 fingerprints of the roots a bundle holds, as services report them in `GET /healthz`. */
 export function bundleFingerprints(bundlePem: string): string[] {
-  return (bundlePem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map(
-    (pem) => new X509Certificate(pem).fingerprint256,
-  );
+  return pemCertificates(bundlePem).map((pem) => new X509Certificate(pem).fingerprint256);
 }

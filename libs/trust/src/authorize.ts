@@ -1,4 +1,4 @@
-import type { Manifest } from '@portcullis/manifest';
+import { workloadNamed, type Manifest } from '@portcullis/manifest';
 import { trustDomainOf } from './svid';
 
 /**
@@ -23,7 +23,7 @@ export const routeKey = (method: string, path: string): string => `${method.toUp
 export function routePolicy(manifest: Manifest, service: string): ReadonlyMap<string, Authorizer> {
   const spec = manifest.services.get(service);
   if (!spec) throw new Error(`${manifest.file}: there is no service "${service}"`);
-  const idOf = (name: string) => (manifest.services.get(name) ?? manifest.clients.get(name))!.id;
+  const idOf = (name: string) => workloadNamed(manifest, name)!.id;
   return new Map(
     spec.routes.map((route) => [routeKey(route.method, route.path), authorizeOneOf(...route.allow.map((name) => authorizeId(idOf(name))))]),
   );

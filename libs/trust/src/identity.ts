@@ -156,8 +156,13 @@ function readText(file: string, expect: IdentityExpectation, shown = file): stri
   }
 }
 
+/** The PEM certificate blocks of a file, in order. */
+export function pemCertificates(pem: string): string[] {
+  return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+}
+
 function parseCertificates(pem: string, file: string, expect: IdentityExpectation): X509Certificate[] {
-  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  const blocks = pemCertificates(pem);
   try {
     if (blocks.length === 0) throw new Error('no PEM block');
     return blocks.map((block) => new X509Certificate(block));

@@ -1,6 +1,6 @@
 export { DATA_LINK, identityFiles, type IdentityFiles } from './files';
 export { subjectAltNames, spiffeIdOf, svidProblem, trustDomainOf, type SubjectAltNames, type SvidRole } from './svid';
-export { displayPath, IdentityError, loadIdentity, parseDenyList, verifyChain, type Identity, type IdentityExpectation } from './identity';
+export { displayPath, IdentityError, loadIdentity, parseDenyList, pemCertificates, verifyChain, type Identity, type IdentityExpectation } from './identity';
 export { IdentitySource, type IdentityListener } from './source';
 export { watchIdentity, type IdentityWatch, type WatchOptions } from './watch';
 export { authorizeAny, authorizeId, authorizeMemberOf, authorizeOneOf, routeKey, routePolicy, type Authorizer } from './authorize';

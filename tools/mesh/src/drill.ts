@@ -2,6 +2,7 @@ import { Client } from 'undici';
 import { originOf, type Manifest } from '@portcullis/manifest';
 import { MeshClient, type Identity } from '@portcullis/trust';
 import { externalClient } from './clients';
+import { DEMO_CLIENT } from './curl';
 import { renewAll, revokeWorkload, rotateAuthority, type StepTimes } from './lifecycle';
 import { monitorClient } from './readiness';
 
@@ -56,19 +57,20 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   const { manifest, certsDir, environment } = options;
   const log = options.log ?? (() => undefined);
   const started = Date.now();
-  const demo = externalClient(manifest, certsDir, environment, 'demo-client');
+  const demo = externalClient(manifest, certsDir, environment, DEMO_CLIENT);
   const partner = externalClient(manifest, certsDir, environment, REVOKED_CLIENT);
   const monitor = monitorClient(manifest, certsDir, environment);
   const load: Tally = { sent: 0, succeeded: 0, failed: 0, failures: {} };
   const revoked: RevokedClientTally = { sent: 0, succeeded: 0, failed: 0, failures: {}, refusedAfterRevocation: 0 };
   let revokedAt = Number.POSITIVE_INFINITY;
   let stopping = false;
+  let aborted = false;
   const minRequests = options.minRequests ?? 10_000;
   const freshEvery = options.freshEvery ?? 5;
 
   const order = async (n: number) => {
     const fresh = n % freshEvery === 0;
-    const client = fresh ? new MeshClient({ manifest, environment, self: manifest.clients.get('demo-client')!, source: demo.source }) : demo.client;
+    const client = fresh ? new MeshClient({ manifest, environment, self: manifest.clients.get(DEMO_CLIENT)!, source: demo.source }) : demo.client;
     load.sent++;
     try {
       const response = await client.call('gateway', 'POST', '/orders', { sku: 'WIDGET-1', quantity: 1 });
@@ -82,10 +84,10 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   };
   let next = 0;
   const worker = async () => {
-    while (!stopping || load.sent < minRequests) await order(next++);
+    while (!aborted && (!stopping || load.sent < minRequests)) await order(next++);
   };
   const partnerLoop = async () => {
-    while (!stopping || load.sent < minRequests) {
+    while (!aborted && (!stopping || load.sent < minRequests)) {
       revoked.sent++;
       try {
         const response = await partner.client.call('gateway', 'GET', '/inventory');
@@ -116,6 +118,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     Object.assign(steps, revocation.times);
     revoked.revokedCertificateAnswer = await statusWith(revokedIdentity, manifest, environment);
     log(`revoked ${REVOKED_CLIENT}'s certificate ${revocation.serial} in ${steps.revoke} ms (${load.sent} sent)`);
+  } catch (error) {
+    aborted = true; // A step failed: stop the load now rather than after the remaining requests.
+    throw error;
   } finally {
     stopping = true;
     await Promise.all([...workers, partnerRun]);

@@ -46,6 +46,9 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
   await withAuthorityLock(options.certsDir, () => issueMeshCertificates(manifest, options.certsDir));
 
   const processes = new Map<string, ChildProcess>();
+  /** The last line each service wrote to stderr: its one-sentence reason when it fails to start. */
+  const lastErrors = new Map<string, string>();
+  const stopping = new AbortController();
   const monitor = monitorClient(manifest, options.certsDir, environment);
   const spawnService = (name: string): ChildProcess => {
     const entry = join(SERVICES_DIR, name, 'dist', 'main.js');
@@ -56,26 +59,31 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     for (const stream of ['stdout', 'stderr'] as const) {
-      createInterface({ input: child[stream]! }).on('line', (line) => options.onOutput?.(name, line, stream));
+      createInterface({ input: child[stream]! }).on('line', (line) => {
+        if (stream === 'stderr') lastErrors.set(name, line);
+        options.onOutput?.(name, line, stream);
+      });
     }
+    child.once('close', (code, signal) => {
+      // A service that dies while the mesh runs must not go unnoticed.
+      if (!stopping.signal.aborted && processes.get(name) === child) options.onOutput?.(name, `exited (${signal ?? `code ${code}`})`, 'stderr');
+    });
     processes.set(name, child);
     return child;
   };
 
   const startAndWait = async (name: string) => {
     const child = spawnService(name);
-    const lastError: string[] = [];
-    child.stderr!.on('data', (chunk: Buffer) => lastError.push(chunk.toString()));
     const abort = new AbortController();
     const exited = new Promise<never>((_, reject) => {
-      child.once('exit', (code, signal) => {
-        const said = lastError.join('').trim().split('\n').pop();
-        reject(new Error(said || `${name} exited (${signal ?? `code ${code}`}) before it was ready`));
+      // 'close', not 'exit': by then its last words have been read from its stderr.
+      child.once('close', (code, signal) => {
+        reject(new Error(lastErrors.get(name) || `${name} exited (${signal ?? `code ${code}`}) before it was ready`));
       });
     });
     const timeout = setTimeout(() => abort.abort(), options.readyTimeoutMs ?? 30_000);
     try {
-      await Promise.race([waitUntilHealthy(monitor.client, name, abort.signal), exited]);
+      await Promise.race([waitUntilHealthy(monitor.client, name, AbortSignal.any([abort.signal, stopping.signal])), exited]);
     } catch (error) {
       if (abort.signal.aborted) throw new Error(`${name} did not answer over mTLS within ${options.readyTimeoutMs ?? 30_000} ms`);
       throw error;
@@ -101,6 +109,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
   };
   let stopRenewing: () => void = () => {};
   const stop = async () => {
+    stopping.abort();
     stopRenewing();
     await Promise.all([...processes.keys()].map(stopService));
     await monitor.close();
