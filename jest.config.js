@@ -16,6 +16,9 @@ const shared = {
 };
 
 module.exports = {
+  // One test file at a time: the end-to-end suites each boot meshes and run load on this
+  // machine's two cores, and a suite timing out because another one hogs the CPU proves nothing.
+  maxWorkers: 1,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/libs/*/test/**/*.test.ts', '<rootDir>/tools/*/test/**/*.test.ts'] },
     {

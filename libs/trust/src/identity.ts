@@ -1,6 +1,6 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
-import { accessSync, readFileSync, realpathSync } from 'node:fs';
+import { accessSync, lstatSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { DATA_LINK, type IdentityFiles } from './files';
 import { spiffeIdOf, svidProblem } from './svid';
@@ -17,6 +17,8 @@ export interface Identity {
   readonly chainPem: string;
   readonly bundlePem: string;
   readonly leaf: X509Certificate;
+  /** The certificate after the leaf in the chain, if any. */
+  readonly intermediate: X509Certificate | undefined;
   readonly bundle: readonly X509Certificate[];
   /** The deny list as written (compared on reload), and the serial numbers in it. */
   readonly revokedText: string;
@@ -80,7 +82,7 @@ export function loadIdentity(files: IdentityFiles, expect: IdentityExpectation, 
   if (revoked.has(leaf.serialNumber)) {
     fail(`${displayPath(files.cert)} has been revoked (serial ${leaf.serialNumber}); issue a fresh one with "${expect.fix}"`);
   }
-  return { id, keyPem, chainPem, bundlePem, leaf, bundle, revokedText, revoked };
+  return { id, keyPem, chainPem, bundlePem, leaf, intermediate: chain[1], bundle, revokedText, revoked };
 }
 
 /**
@@ -117,8 +119,17 @@ function consistentSnapshot(files: IdentityFiles): Omit<IdentityFiles, 'dir'> {
   } catch {
     return files;
   }
-  const at = (file: string) => join(version, basename(file));
+  // Only names that still link through ..data are read from the version; a file put in place of a link is read as it is.
+  const at = (file: string) => (linksThroughData(file) ? join(version, basename(file)) : file);
   return { cert: at(files.cert), key: at(files.key), bundle: at(files.bundle), revoked: at(files.revoked) };
+}
+
+function linksThroughData(file: string): boolean {
+  try {
+    return lstatSync(file).isSymbolicLink() && readlinkSync(file) === join(DATA_LINK, basename(file));
+  } catch {
+    return true; // Missing: reading it from the version gives the same ENOENT-or-content answer.
+  }
 }
 
 /** Serial numbers, one per line, as Node prints them (upper-case hex); `#` starts a comment. */

@@ -1,4 +1,4 @@
-import { copyFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { issueMeshCertificates } from '@portcullis/pki';
 import { displayPath as show, identityFiles, IdentityError, IdentitySource, loadIdentity, type IdentityExpectation } from '@portcullis/trust';
 import { forgeLeaf, foreignAuthority, HOURS, meshAuthority, writeIdentity } from '../../../test-support/forge';
@@ -70,6 +70,14 @@ describe('loading an identity at start-up', () => {
     expect(failure()).toBe(
       `${show(files.cert)} is not signed by any certificate authority in ${show(files.bundle)}; reissue it from the mesh CA with "pnpm mesh certs orders"`,
     );
+  });
+
+  it('reads a file put in place of a ..data link as it is', () => {
+    const files = identityFiles(certs.dir, 'orders');
+    rmSync(files.cert);
+    copyFileSync(identityFiles(certs.dir, 'payments').cert, files.cert);
+    // Read through ..data, the old (matching) pair would be accepted; the new file does not match the key.
+    expect(failure()).toContain(`does not match the certificate in ${show(files.cert)}`);
   });
 
   it('refuses a certificate for another identity than the manifest gives', () => {

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Manifest } from '@portcullis/manifest';
 import {
@@ -55,7 +56,16 @@ export async function rotateAuthority(mesh: RunningMesh): Promise<StepTimes> {
 
   await timed('introduce', () => introduceNextAuthority(mesh.manifest, mesh.certsDir), (health) => health.bundle.length === 2, 'both roots in its bundle');
   const nextRoot = bundleFingerprints(readFileSync(files.bundle, 'utf8'))[1]!;
-  await timed('switch', () => switchToNextAuthority(mesh.certsDir), (health, before) => health.certificate.serial !== before.certificate.serial, 'a certificate from the new CA');
+  let newIntermediate = '';
+  await timed(
+    'switch',
+    () => {
+      switchToNextAuthority(mesh.certsDir);
+      newIntermediate = new X509Certificate(readFileSync(files.intermediateCert)).fingerprint256;
+    },
+    (health) => health.certificate.intermediate === newIntermediate,
+    'a certificate from the new CA',
+  );
   await timed('retire', () => retirePreviousAuthority(mesh.certsDir), (health) => health.bundle.length === 1 && health.bundle[0] === nextRoot, 'only the new root in its bundle');
   return times;
 }

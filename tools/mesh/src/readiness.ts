@@ -20,7 +20,7 @@ export function monitorClient(manifest: Manifest, certsDir: string, environment:
 /** What a service says about itself in `GET /healthz`. */
 export interface Health {
   readonly status: string;
-  readonly certificate: { readonly serial: string; readonly notAfter: string };
+  readonly certificate: { readonly serial: string; readonly notAfter: string; readonly intermediate: string | null };
   readonly bundle: readonly string[];
   readonly revoked: readonly string[];
 }

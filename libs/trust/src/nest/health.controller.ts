@@ -17,6 +17,8 @@ export class HealthController {
       certificate: {
         notAfter: identity.leaf.validToDate.toISOString(),
         serial: identity.leaf.serialNumber,
+        // The intermediate that signed it, so that a CA rotation can tell old leaves from new ones.
+        intermediate: identity.intermediate?.fingerprint256 ?? null,
         refusedUpdates: this.context.source.refusedUpdates,
       },
       // What the service trusts, so a CA rotation can wait until every service has the new bundle.
