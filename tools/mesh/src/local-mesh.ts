@@ -4,6 +4,7 @@ import { join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadManifest, type Manifest } from '@portcullis/manifest';
 import { issueMeshCertificates, withAuthorityLock } from '@portcullis/pki';
+import { DEFAULT_ENVIRONMENT } from '@portcullis/trust';
 import { keepRenewing } from './renewer';
 import { monitorClient, waitUntilHealthy } from './readiness';
 
@@ -41,7 +42,7 @@ export interface LocalMesh {
  */
 export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMesh> {
   const started = Date.now();
-  const environment = options.environment ?? 'local';
+  const environment = options.environment ?? DEFAULT_ENVIRONMENT;
   const manifest = loadManifest(options.manifestFile);
   await withAuthorityLock(options.certsDir, () => issueMeshCertificates(manifest, options.certsDir));
 
