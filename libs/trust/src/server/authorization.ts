@@ -30,26 +30,33 @@ export function installAuthorization(fastify: FastifyInstance, options: Authoriz
   const acceptsSomewhere = (id: string) => [...policy.values()].some((authorize) => authorize(id));
 
   fastify.decorateRequest('peer', null);
-  fastify.addHook('onRequest', async (request, reply) => {
+  // A callback hook rather than an async one: it runs on every request, and needs no promise.
+  // Replying from it (403) ends the request there; `done` is only called to let a request through.
+  fastify.addHook('onRequest', (request, reply, done) => {
     const pattern = request.routeOptions.url;
     const route = pattern === undefined ? undefined : routeKey(request.method, pattern);
     const shown = route ?? routeKey(request.method, request.url.split('?')[0]!);
     const verdict = peers.identify(request.raw.socket as TLSSocket);
     if (!verdict.ok) {
-      return deny(reply, { reason: verdict.reason, peer: verdict.id, route: shown });
+      deny(reply, { reason: verdict.reason, peer: verdict.id, route: shown });
+      return;
     }
     const { peer } = verdict;
     if (route === undefined) {
-      if (!acceptsSomewhere(peer.id)) return deny(reply, { reason: `${peer.name} may not call ${service}`, peer: peer.id, route: shown });
-      return; // Fastify's not-found handler answers 404.
+      if (!acceptsSomewhere(peer.id)) deny(reply, { reason: `${peer.name} may not call ${service}`, peer: peer.id, route: shown });
+      else done(); // Fastify's not-found handler answers 404.
+      return;
     }
     const authorize = policy.get(route);
-    if (!authorize) return deny(reply, { reason: 'no policy in the manifest covers this route', peer: peer.id, route });
-    if (!authorize(peer.id)) return deny(reply, { reason: `${peer.name} may not call ${route}`, peer: peer.id, route });
-    request.peer = peer;
+    if (!authorize) deny(reply, { reason: 'no policy in the manifest covers this route', peer: peer.id, route });
+    else if (!authorize(peer.id)) deny(reply, { reason: `${peer.name} may not call ${route}`, peer: peer.id, route });
+    else {
+      request.peer = peer;
+      done();
+    }
   });
 
-  function deny(reply: FastifyReply, refusal: { reason: string; peer?: string | undefined; route: string }): FastifyReply {
+  function deny(reply: FastifyReply, refusal: { reason: string; peer?: string | undefined; route: string }): void {
     const socket = reply.request.raw.socket;
     audit.refused({
       service,
@@ -60,7 +67,7 @@ export function installAuthorization(fastify: FastifyInstance, options: Authoriz
       ...(socket.remoteAddress ? { remoteAddress: socket.remoteAddress } : {}),
     });
     // The body names the caller and the route, never the policy.
-    return reply.code(403).send({
+    reply.code(403).send({
       statusCode: 403,
       error: 'Forbidden',
       message: `${refusal.peer ?? 'this caller'} may not call ${refusal.route}`,

@@ -1,4 +1,3 @@
-import type { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { workloadWithId, type Manifest } from '@portcullis/manifest';
 import type { Identity } from '../identity';
@@ -16,10 +15,16 @@ export type PeerVerdict =
   | { readonly ok: true; readonly peer: Peer }
   | { readonly ok: false; readonly reason: string; readonly id?: string };
 
-/** What is remembered about a connection's client certificate between its requests. */
+/**
+ * What is remembered about a connection's client certificate between its
+ * requests, as plain values: reading them from the certificate again would
+ * cross into C++ and allocate a Date and a string on every request.
+ */
 interface Known {
   readonly verdict: PeerVerdict;
-  readonly leaf?: X509Certificate;
+  readonly serial?: string;
+  readonly notAfterMs?: number;
+  readonly notAfter?: string;
 }
 
 /**
@@ -40,18 +45,21 @@ export class PeerIdentifier {
     private readonly revoked: () => Identity['revoked'],
   ) {}
 
-  identify(socket: TLSSocket, now = new Date()): PeerVerdict {
+  identify(socket: TLSSocket, now: Date | number = Date.now()): PeerVerdict {
     let known = this.known.get(socket);
     if (!known) {
       const leaf = socket.getPeerX509Certificate();
-      known = { verdict: this.decide(socket), ...(leaf ? { leaf } : {}) };
+      known = {
+        verdict: this.decide(socket),
+        ...(leaf ? { serial: leaf.serialNumber, notAfterMs: leaf.validToDate.getTime(), notAfter: leaf.validToDate.toISOString() } : {}),
+      };
       this.known.set(socket, known);
     }
-    const { verdict, leaf } = known;
-    if (!verdict.ok || !leaf) return verdict;
+    const { verdict, serial, notAfterMs } = known;
+    if (!verdict.ok || serial === undefined) return verdict;
     const refuse = (reason: string): PeerVerdict => ({ ok: false, reason, id: verdict.peer.id });
-    if (leaf.validToDate <= now) return refuse(`certificate ${leaf.serialNumber} expired ${leaf.validToDate.toISOString()}`);
-    if (this.revoked().has(leaf.serialNumber)) return refuse(`certificate ${leaf.serialNumber} has been revoked`);
+    if (notAfterMs! <= Number(now)) return refuse(`certificate ${serial} expired ${known.notAfter}`);
+    if (this.revoked().has(serial)) return refuse(`certificate ${serial} has been revoked`);
     return verdict;
   }
 
