@@ -1,0 +1,84 @@
+/**
+ * `pnpm bench`: every scenario in one run, on this machine. Prints a summary,
+ * and writes results.json, chart.svg and BENCHMARKS.md to bench/ (or to
+ * `--out <dir>`). `--smoke` runs each scenario briefly, only to prove that it
+ * still runs (CI does this); its figures mean nothing and it writes to a
+ * temporary directory unless told otherwise.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { createFixture } from './contenders/fixture';
+import { startServers } from './contenders/servers';
+import { describeMachine } from './machine';
+import { REPORT_DIR } from './paths';
+import { FULL_PLAN, SMOKE_PLAN } from './plan';
+import { ensurePrerequisites } from './prerequisites';
+import { cpuLayout } from './processes';
+import { renderChart } from './report/chart';
+import { renderSummary } from './report/console';
+import { renderMarkdown } from './report/markdown';
+import type { BenchResults } from './results';
+import { authorityScenario } from './scenarios/authority';
+import { chainScenario } from './scenarios/chain';
+import { handshakeScenario } from './scenarios/handshakes';
+import { keepAliveScenario } from './scenarios/keep-alive';
+import { nodeFloor } from './scenarios/node-floor';
+import { startupScenario } from './scenarios/startup';
+
+async function main(args: readonly string[]): Promise<void> {
+  const plan = args.includes('--smoke') ? SMOKE_PLAN : FULL_PLAN;
+  const outIndex = args.indexOf('--out');
+  const outDir = outIndex >= 0 ? resolve(args[outIndex + 1] ?? '.') : plan.name === 'smoke' ? mkdtempSync(join(tmpdir(), 'portcullis-bench-smoke-')) : REPORT_DIR;
+  const started = performance.now();
+  const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+  ensurePrerequisites(log);
+  const machine = describeMachine();
+  const layout = cpuLayout();
+  log(`${plan.name} plan on ${machine.cpu}, ${machine.cores} cores; ${layout.description}`);
+
+  const fixture = await createFixture();
+  let keepAlive, handshakes;
+  try {
+    const servers = await startServers(fixture, layout);
+    try {
+      keepAlive = await keepAliveScenario(fixture, servers, layout, plan.keepAlive, log);
+      handshakes = await handshakeScenario(fixture, servers, layout, plan.handshakes, log);
+    } finally {
+      await servers.stop();
+    }
+  } finally {
+    fixture.remove();
+  }
+  const startup = await startupScenario(plan.startup.rounds, log);
+  const chain = await chainScenario(plan.chain, log);
+  const authority = await authorityScenario(plan.authority.rounds, plan.authority.sizes, log);
+
+  const results: BenchResults = {
+    generatedAt: new Date().toISOString(),
+    plan,
+    durationSeconds: (performance.now() - started) / 1000,
+    machine,
+    cpuLayout: layout.description,
+    keepAlive,
+    handshakes,
+    chain,
+    authority,
+    startup,
+    nodeFloor: await nodeFloor(),
+  };
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(join(outDir, 'chart.svg'), renderChart(results));
+  writeFileSync(join(outDir, 'BENCHMARKS.md'), renderMarkdown(results));
+  process.stdout.write(`${renderSummary(results)}\n\nWrote BENCHMARKS.md, results.json and chart.svg to ${relative(process.cwd(), outDir) || '.'} in ${Math.round(results.durationSeconds)} s.\n`);
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,50 @@
+import type { BenchResults } from '../results';
+
+export interface TargetCheck {
+  readonly target: string;
+  readonly measured: string;
+  /** undefined when this run cannot tell (the smoke plan issues too few certificates, say). */
+  readonly met: boolean | undefined;
+}
+
+const mb = (bytes: number) => bytes / 2 ** 20;
+
+/** The issue's targets, each against what this run measured. */
+export function checkTargets(results: BenchResults): TargetCheck[] {
+  const { keepAlive, handshakes, authority, startup, chain } = results;
+  const hundred = authority.sizes.find((size) => size.services === 100);
+  const [peakName, peakFootprint] = Object.entries(chain.footprint).sort(([, a], [, b]) => b.peakUnderLoad.rssBytes - a.peakUnderLoad.rssBytes)[0]!;
+  const peak = { name: peakName, memory: peakFootprint.peakUnderLoad };
+  return [
+    {
+      target: 'mTLS keep-alive throughput ≥ 0.9× plaintext',
+      measured: `${keepAlive.ratios.portcullisOverPlaintext}×`,
+      met: keepAlive.ratios.portcullisOverPlaintext >= 0.9,
+    },
+    {
+      target: 'mTLS keep-alive throughput ≥ 1.2× the nginx sidecar',
+      measured: `${keepAlive.ratios.portcullisOverSidecar}×`,
+      met: keepAlive.ratios.portcullisOverSidecar >= 1.2,
+    },
+    {
+      target: 'full-handshake rate ≥ 0.7× the sidecar',
+      measured: `${handshakes.ratios.newOverSidecar}× measured, ${handshakes.ratios.newCapacityOverSidecar}× per server core`,
+      met: handshakes.ratios.newOverSidecar >= 0.7,
+    },
+    {
+      target: 'CA faster than the openssl command line for 100 services',
+      measured: hundred ? `${hundred.speedupOverLoop}× a loop, ${hundred.speedupOverParallel}× ${authority.parallelJobs} parallel jobs` : 'not run (smoke plan)',
+      met: hundred ? hundred.speedupOverLoop > 1 : undefined,
+    },
+    {
+      target: 'local mesh ready in < 5 s after `pnpm start`',
+      measured: `${startup.medians.warm.readySeconds.toFixed(1)} s with certificates, ${startup.medians.cold.readySeconds.toFixed(1)} s issuing them first`,
+      met: Math.max(startup.medians.warm.readySeconds, startup.medians.cold.readySeconds) < 5,
+    },
+    {
+      target: '< 100 MB resident per service',
+      measured: `${mb(peak.memory.rssBytes).toFixed(0)} MB RSS at most (${peak.name}, under load), of which ${mb(peak.memory.privateBytes).toFixed(0)} MB its own`,
+      met: mb(peak.memory.rssBytes) < 100,
+    },
+  ];
+}

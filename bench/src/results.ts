@@ -1,0 +1,24 @@
+import type { Machine } from './machine';
+import type { Memory } from './processes';
+import type { Plan } from './plan';
+import type { AuthorityReport } from './scenarios/authority';
+import type { ChainReport } from './scenarios/chain';
+import type { HandshakeReport } from './scenarios/handshakes';
+import type { KeepAliveReport } from './scenarios/keep-alive';
+import type { StartupReport } from './scenarios/startup';
+
+/** Everything one `pnpm bench` run measured: written as results.json, and the source of BENCHMARKS.md. */
+export interface BenchResults {
+  readonly generatedAt: string;
+  readonly plan: Plan;
+  readonly durationSeconds: number;
+  readonly machine: Machine;
+  readonly cpuLayout: string;
+  readonly keepAlive: KeepAliveReport;
+  readonly handshakes: HandshakeReport;
+  readonly chain: ChainReport;
+  readonly authority: AuthorityReport;
+  readonly startup: StartupReport;
+  /** An idle `node -e` process, for scale. */
+  readonly nodeFloor: Memory;
+}

@@ -1,0 +1,32 @@
+import { interleaved } from '../src/interleave';
+import { median, percentile, ratio, significant } from '../src/stats';
+
+describe('the statistics every comparison is reported with', () => {
+  it('takes the middle value, or the mean of the two middle ones', () => {
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNaN();
+  });
+
+  it('takes nearest-rank percentiles', () => {
+    const hundred = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(hundred, 50)).toBe(50);
+    expect(percentile(hundred, 99)).toBe(99);
+    expect(percentile([7], 99)).toBe(7);
+  });
+
+  it('rounds ratios to two decimals and figures to significant digits', () => {
+    expect(ratio(2, 3)).toBe(0.67);
+    expect(significant(123_456)).toBe(123_000);
+  });
+
+  it('runs contenders interleaved, every round in the same order, and keeps each one\'s samples', async () => {
+    const order: string[] = [];
+    const samples = await interleaved(3, ['a', 'b'] as const, async (name, round) => {
+      order.push(`${name}${round}`);
+      return round;
+    });
+    expect(order).toEqual(['a0', 'b0', 'a1', 'b1', 'a2', 'b2']);
+    expect(samples).toEqual({ a: [0, 1, 2], b: [0, 1, 2] });
+  });
+});
