@@ -140,10 +140,10 @@ export interface Measured {
  * shell runs it and then prints its own /proc stat, whose cutime and cstime
  * hold exactly what the waited-for command used.
  */
-export function runMeasured(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<Measured> {
+export function runMeasured(command: string, args: readonly string[]): Promise<Measured> {
   const script = '"$@"; status=$?; printf "\\n@@stat "; cat /proc/$$/stat; exit $status';
   const started = process.hrtime.bigint();
-  const child = spawn('sh', ['-c', script, 'sh', command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
+  const child = spawn('sh', ['-c', script, 'sh', command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

@@ -19,8 +19,8 @@ export function ratio(a: number, b: number): number {
   return Math.round((a / b) * 100) / 100;
 }
 
-/** Rounds to `digits` significant digits, so that a report does not claim more precision than it has. */
-export function significant(value: number, digits = 3): number {
-  if (!Number.isFinite(value) || value === 0) return value;
-  return Number(value.toPrecision(digits));
+/** The median of each field over a set of samples: one contender's figures for a comparison. */
+export function medianOfEach<Sample extends { [K in keyof Sample]: number }>(samples: readonly Sample[]): Sample {
+  const fields = Object.keys(samples[0] ?? {}) as (keyof Sample)[];
+  return Object.fromEntries(fields.map((field) => [field, median(samples.map((sample) => sample[field]))])) as Sample;
 }

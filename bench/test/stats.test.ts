@@ -1,5 +1,5 @@
 import { interleaved } from '../src/interleave';
-import { median, percentile, ratio, significant } from '../src/stats';
+import { median, medianOfEach, percentile, ratio } from '../src/stats';
 
 describe('the statistics every comparison is reported with', () => {
   it('takes the middle value, or the mean of the two middle ones', () => {
@@ -15,9 +15,12 @@ describe('the statistics every comparison is reported with', () => {
     expect(percentile([7], 99)).toBe(7);
   });
 
-  it('rounds ratios to two decimals and figures to significant digits', () => {
+  it('rounds ratios to two decimals', () => {
     expect(ratio(2, 3)).toBe(0.67);
-    expect(significant(123_456)).toBe(123_000);
+  });
+
+  it('takes the median of every field of a set of samples', () => {
+    expect(medianOfEach([{ a: 1, b: 30 }, { a: 3, b: 10 }, { a: 2, b: 20 }])).toEqual({ a: 2, b: 20 });
   });
 
   it('runs contenders interleaved, every round in the same order, and keeps each one\'s samples', async () => {

@@ -3,7 +3,7 @@ import { ROUTE } from '../contenders/target';
 import { serverCpuSeconds, type ServerName, type Servers } from '../contenders/servers';
 import { interleaved } from '../interleave';
 import type { CpuLayout } from '../processes';
-import { median, ratio } from '../stats';
+import { medianOfEach, ratio } from '../stats';
 import { runSTime } from '../tools/s-time';
 
 export type HandshakeMode = 'new' | 'reuse';
@@ -85,7 +85,7 @@ export async function handshakeScenario(fixture: Fixture, servers: Servers, layo
     log(`handshakes round ${round + 1}/${plan.rounds} ${key}: ${Math.round(sample.connectionsPerSecond)} conn/s`);
     return sample;
   });
-  const medians = Object.fromEntries(keys.map((key) => [key, medianSample(samples[key])])) as Record<Key, HandshakeSample>;
+  const medians = Object.fromEntries(keys.map((key) => [key, medianOfEach(samples[key])])) as Record<Key, HandshakeSample>;
   const compare = (mode: HandshakeMode, field: 'connectionsPerSecond' | 'serverCoreCapacity') =>
     ratio(medians[`portcullis/${mode}`][field], medians[`sidecar/${mode}`][field]);
   return {
@@ -98,17 +98,5 @@ export async function handshakeScenario(fixture: Fixture, servers: Servers, layo
       newCapacityOverSidecar: compare('new', 'serverCoreCapacity'),
       reuseCapacityOverSidecar: compare('reuse', 'serverCoreCapacity'),
     },
-  };
-}
-
-function medianSample(samples: readonly HandshakeSample[]): HandshakeSample {
-  const of = (field: keyof HandshakeSample) => median(samples.map((s) => s[field]));
-  return {
-    connectionsPerSecond: of('connectionsPerSecond'),
-    serverCpuMsPerConnection: of('serverCpuMsPerConnection'),
-    serverCoreCapacity: of('serverCoreCapacity'),
-    serverCpuShare: of('serverCpuShare'),
-    loadCpuShare: of('loadCpuShare'),
-    resumedShare: of('resumedShare'),
   };
 }

@@ -3,7 +3,7 @@ import { ROUTE } from '../contenders/target';
 import { serverCpuSeconds, serverMemory, type ServerName, type Servers, type ServerUnderTest } from '../contenders/servers';
 import { interleaved } from '../interleave';
 import type { CpuLayout, Memory } from '../processes';
-import { median, ratio } from '../stats';
+import { medianOfEach, ratio } from '../stats';
 import { runAb } from '../tools/ab';
 
 export interface KeepAliveSample {
@@ -99,14 +99,7 @@ export async function keepAliveScenario(fixture: Fixture, servers: Servers, layo
   };
 }
 
+/** Medians of every figure, except errors, which are counted over all rounds: one is one too many. */
 function medianSample(samples: readonly KeepAliveSample[]): KeepAliveSample {
-  const of = (field: keyof KeepAliveSample) => median(samples.map((s) => s[field]));
-  return {
-    requestsPerSecond: of('requestsPerSecond'),
-    p50Ms: of('p50Ms'),
-    p99Ms: of('p99Ms'),
-    serverCpuShare: of('serverCpuShare'),
-    loadCpuShare: of('loadCpuShare'),
-    errors: samples.reduce((total, s) => total + s.errors, 0),
-  };
+  return { ...medianOfEach(samples), errors: samples.reduce((total, s) => total + s.errors, 0) };
 }

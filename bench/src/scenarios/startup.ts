@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { freshCertsDir, startMesh } from '../contenders/mesh-process';
 import { interleaved } from '../interleave';
-import { median } from '../stats';
+import { medianOfEach } from '../stats';
 
 type Start = 'cold' | 'warm';
 
@@ -33,11 +33,7 @@ export async function startupScenario(rounds: number, log: (line: string) => voi
       log(`start-up round ${round + 1}/${rounds} ${start}: ready in ${mesh.readySeconds.toFixed(2)} s`);
       return { readySeconds: mesh.readySeconds, runnerReadySeconds: mesh.runnerReadySeconds };
     });
-    const medianOf = (list: StartupSample[]): StartupSample => ({
-      readySeconds: median(list.map((s) => s.readySeconds)),
-      runnerReadySeconds: median(list.map((s) => s.runnerReadySeconds)),
-    });
-    return { rounds, samples, medians: { cold: medianOf(samples.cold), warm: medianOf(samples.warm) } };
+    return { rounds, samples, medians: { cold: medianOfEach(samples.cold), warm: medianOfEach(samples.warm) } };
   } finally {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   }
