@@ -9,7 +9,7 @@ export { DEFAULT_ENVIRONMENT, ISSUE_COMMAND, meshLocation, openMeshContext, type
 export { secureContextOptions, serverTlsOptions, TLS12_CIPHERS } from './server/tls-options';
 export { PeerIdentifier, type Peer as MeshPeer, type PeerVerdict } from './server/peer';
 export { installAuthorization, policyGaps, collectRoutes } from './server/authorization';
-export { MeshClient, MeshCallError, type MeshClientOptions, type MeshResponse } from './client/mesh-client';
+export { DEFAULT_MAX_CONNECTIONS_PER_TARGET, MeshClient, MeshCallError, type MeshClientOptions, type MeshResponse } from './client/mesh-client';
 export { IdentityMismatchError, pinServerIdentity } from './client/pin';
 export { TrustModule } from './nest/trust.module';
 export { MESH_CONTEXT } from './nest/tokens';

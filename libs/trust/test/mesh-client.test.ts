@@ -1,6 +1,6 @@
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { identityFiles, IdentitySource, MeshCallError, MeshClient, serverTlsOptions } from '@portcullis/trust';
+import { DEFAULT_MAX_CONNECTIONS_PER_TARGET, identityFiles, IdentitySource, MeshCallError, MeshClient, serverTlsOptions } from '@portcullis/trust';
 import { editedManifest, tempCerts } from '../../../test-support/temp-mesh';
 import { identityOf, startTrustedServer } from '../../../test-support/tls-server';
 
@@ -73,22 +73,55 @@ describe('the mesh client', () => {
     }
   });
 
-  it('reports a peer that claims JSON and sends something else as a MeshCallError', async () => {
+  /** A bare HTTPS server with payments's certificate answering `answer`, and orders' client pointed at it. */
+  async function ordersCallingRawPayments(answer: Parameters<typeof createServer>[1], options: { maxConnectionsPerTarget?: number } = {}) {
     const payments = identityOf(certs.manifest, certs.dir, 'payments');
-    const broken = createServer(serverTlsOptions(payments, 'TLSv1.3'), (_request, response) => {
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{"oops":');
-    });
-    await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));
-    const port = (broken.address() as AddressInfo).port;
+    const server = createServer(serverTlsOptions(payments, 'TLSv1.3'), answer);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
     const manifest = editedManifest(['local: 127.0.0.4', `local: 127.0.0.1:${port}`]).manifest();
     const orders = manifest.services.get('orders')!;
     const source = IdentitySource.open(identityFiles(certs.dir, 'orders'), { id: orders.id, trustDomain: manifest.trustDomain, fix: 'test' });
-    const client = new MeshClient({ manifest, environment: 'local', self: orders, source });
+    const client = new MeshClient({ manifest, environment: 'local', self: orders, source, ...options });
+    return {
+      server,
+      client,
+      close: async () => {
+        await client.close();
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      },
+    };
+  }
+
+  it('reports a peer that claims JSON and sends something else as a MeshCallError', async () => {
+    const { client, close } = await ordersCallingRawPayments((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{"oops":');
+    });
     try {
       await expect(client.call('payments', 'POST', '/charges', {})).rejects.toThrow('call to payments failed: answered 200 with a body that is not JSON');
     } finally {
-      await client.close();
-      broken.close();
+      await close();
+    }
+  });
+
+  it.each([
+    ['the default cap', undefined, DEFAULT_MAX_CONNECTIONS_PER_TARGET],
+    ['a cap it is given', 3, 3],
+  ])('opens no more connections to a target than %s, and queues the rest of a burst', async (_name, maxConnectionsPerTarget, cap) => {
+    // Every answer waits until the whole burst has arrived or waited, so that each connection is busy when the next request comes.
+    const { server, client, close } = await ordersCallingRawPayments(
+      (_request, response) => void setTimeout(() => response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'), 50),
+      maxConnectionsPerTarget === undefined ? {} : { maxConnectionsPerTarget },
+    );
+    let handshakes = 0;
+    server.on('secureConnection', () => handshakes++);
+    try {
+      const burst = await Promise.all(Array.from({ length: cap * 3 }, () => client.call('payments', 'POST', '/charges', {})));
+      expect(burst.map((response) => response.status)).toEqual(Array(cap * 3).fill(200));
+      expect(handshakes).toBe(cap);
+    } finally {
+      await close();
     }
   });
 });
