@@ -43,4 +43,5 @@ ENV NODE_ENV=production \
 USER 10001:10001
 HEALTHCHECK --interval=5s --timeout=3s --start-period=5s --retries=5 \
     CMD ["node", "node_modules/@portcullis/trust/dist/health-probe.js"]
-CMD ["node", "dist/main.js"]
+# The Node flags are SERVICE_NODE_FLAGS (tools/mesh/src/service-runtime.ts); a test keeps them equal.
+CMD ["node", "--max-semi-space-size=4", "dist/main.js"]

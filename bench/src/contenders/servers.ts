@@ -1,5 +1,7 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addressOf } from '@portcullis/manifest';
+import { SERVICE_NODE_FLAGS } from '@portcullis/mesh';
 import { identityFiles } from '@portcullis/trust';
 import { addMemory, NO_MEMORY, pinned, startProcess, waitForPort, type CpuLayout, type Memory, type Running } from '../processes';
 import { REPO_ROOT } from '../paths';
@@ -8,7 +10,7 @@ import { ROUTE, SERVICE } from './target';
 import { nginxCommand } from './nginx';
 
 /** Every way of serving the same route that the benchmark compares. */
-export const SERVERS = ['plaintext', 'tls-only', 'portcullis', 'sidecar', 'bare-http', 'bare-https'] as const;
+export const SERVERS = ['plaintext', 'tls-only', 'portcullis', 'portcullis-v8-defaults', 'sidecar', 'bare-http', 'bare-https'] as const;
 export type ServerName = (typeof SERVERS)[number];
 
 export interface ServerUnderTest {
@@ -30,6 +32,7 @@ const PLAINTEXT_PORT = 8080;
 const SIDECAR_HOST = '127.0.0.103';
 const BARE_HOST = '127.0.0.105';
 const TLS_ONLY_HOST = '127.0.0.104';
+const V8_DEFAULTS_HOST = '127.0.0.106';
 
 /**
  * Starts every contender at once on the service core: the real inventory
@@ -38,8 +41,9 @@ const TLS_ONLY_HOST = '127.0.0.104';
  * plaintext app, and the two bare servers. Only the one under load uses the core at any moment.
  */
 export async function startServers(fixture: Fixture, layout: CpuLayout): Promise<Servers> {
-  const node = (name: string, script: string, args: string[], env: NodeJS.ProcessEnv = process.env) =>
-    startProcess(name, ...pinned(layout.serviceCpus, process.execPath, [script, ...args]), env);
+  // Every Node contender runs with the flags the mesh runs its services with: same runtime, only TLS differs.
+  const node = (name: string, script: string, args: string[], env: NodeJS.ProcessEnv = process.env, flags = SERVICE_NODE_FLAGS) =>
+    startProcess(name, ...pinned(layout.serviceCpus, process.execPath, [...flags, script, ...args]), env);
   const started: Running[] = [];
   const byName = new Map<ServerName, ServerUnderTest>();
   const add = async (server: ServerUnderTest) => {
@@ -61,18 +65,18 @@ export async function startServers(fixture: Fixture, layout: CpuLayout): Promise
 
 async function startEach(
   fixture: Fixture,
-  node: (name: string, script: string, args: string[], env?: NodeJS.ProcessEnv) => Running,
+  node: (name: string, script: string, args: string[], env?: NodeJS.ProcessEnv, flags?: readonly string[]) => Running,
   layout: CpuLayout,
   add: (server: ServerUnderTest) => Promise<void>,
 ): Promise<void> {
   const service = addressOf(fixture.manifest, SERVICE, 'local');
-  const portcullis = node('portcullis', join(REPO_ROOT, 'services', SERVICE, 'dist', 'main.js'), [], {
-    ...process.env,
-    PORTCULLIS_MANIFEST: fixture.manifest.file,
-    PORTCULLIS_CERTS: fixture.certsDir,
-    PORTCULLIS_ENV: 'local',
-  });
+  const serviceMain = join(REPO_ROOT, 'services', SERVICE, 'dist', 'main.js');
+  const serviceEnv = (manifestFile: string) => ({ ...process.env, PORTCULLIS_MANIFEST: manifestFile, PORTCULLIS_CERTS: fixture.certsDir, PORTCULLIS_ENV: 'local' });
+  const portcullis = node('portcullis', serviceMain, [], serviceEnv(fixture.manifest.file));
   await add({ name: 'portcullis', host: service.host, port: service.port, tls: true, processes: [portcullis] });
+  // The same service with Node's default flags, on an address of its own: what SERVICE_NODE_FLAGS buy and cost.
+  const v8Defaults = node('portcullis-v8-defaults', serviceMain, [], serviceEnv(movedManifest(fixture, service.host, V8_DEFAULTS_HOST)), []);
+  await add({ name: 'portcullis-v8-defaults', host: V8_DEFAULTS_HOST, port: service.port, tls: true, processes: [v8Defaults] });
 
   const inventoryApp = join(__dirname, 'inventory-app.js');
   const app = node('plaintext', inventoryApp, ['plaintext', service.host, String(PLAINTEXT_PORT)]);
@@ -101,6 +105,16 @@ async function startEach(
   await add({ name: 'bare-http', host: BARE_HOST, port: PLAINTEXT_PORT, tls: false, processes: [bareHttp] });
   const bareHttps = node('bare-https', bare, ['https', BARE_HOST, String(service.port), body, identityFiles(fixture.certsDir, SERVICE).dir]);
   await add({ name: 'bare-https', host: BARE_HOST, port: service.port, tls: true, processes: [bareHttps] });
+}
+
+/** A copy of the fixture's manifest with the service under test moved from `from` to `to`. */
+function movedManifest(fixture: Fixture, from: string, to: string): string {
+  const text = readFileSync(fixture.manifest.file, 'utf8');
+  const moved = text.replace(`local: ${from}\n`, `local: ${to}\n`);
+  if (moved === text) throw new Error(`${fixture.manifest.file} has no "local: ${from}" line to move ${SERVICE} from`);
+  const file = join(fixture.dir, 'mesh-moved.yaml');
+  writeFileSync(file, moved);
+  return file;
 }
 
 /** CPU seconds used so far by everything that serves `server`. */

@@ -1,5 +1,7 @@
 import type { BenchResults } from '../results';
 import type { HandshakeMode } from '../scenarios/handshakes';
+import { SERVICE_NODE_FLAGS } from '@portcullis/mesh';
+import { DEFAULT_MAX_CONNECTIONS_PER_TARGET } from '@portcullis/trust';
 import { checkTargets } from './targets';
 
 const n0 = (value: number) => Math.round(value).toLocaleString('en-US');
@@ -60,6 +62,7 @@ function keepAlive(r: BenchResults): string {
     plaintext: 'plaintext HTTP (upper bound)',
     'tls-only': 'Node TLS only, no Portcullis checks',
     portcullis: '**Portcullis mTLS**',
+    'portcullis-v8-defaults': "Portcullis mTLS, Node's default flags",
     sidecar: 'nginx sidecar mTLS → plaintext app',
     'bare-http': 'bare node:http (load generator ceiling)',
     'bare-https': 'bare node:https mTLS (load generator ceiling)',
@@ -159,7 +162,8 @@ The chain sustains **${n0(c.sustainedRate)} orders/s** with p99 under ${c.plan.p
 
 **What limits it.** Four Node services and the load generator share ${r.machine.cores} cores, unpinned, and each order
 is four requests and four responses over mTLS plus the load generator's own. Connections are pooled and kept alive on
-every hop (one undici pool per target), so past the warm-up no handshake happens; the limit is the services' CPU.`;
+every hop (one undici pool per target, at most ${DEFAULT_MAX_CONNECTIONS_PER_TARGET} connections each), so past the warm-up no handshake happens; the limit
+is the services' CPU.`;
 }
 
 function authority(r: BenchResults): string {
@@ -204,6 +208,14 @@ those modules. RSS counts the Node binary's shared pages once per service, so fo
 the RSS in memory; their PSS is the fairer sum. Load adds memory mostly through Node's TLS: in the keep-alive runs the
 same app took ${mb(k['tls-only'].rssBytes)} RSS with Node's TLS against ${mb(k.plaintext.rssBytes)} in plaintext (bare Node: ${mb(k['bare-https'].rssBytes)} against
 ${mb(k['bare-http'].rssBytes)}), and Portcullis's checks ${mb(k.portcullis.rssBytes)}.
+
+**What was done about it.** Every service runs with \`${SERVICE_NODE_FLAGS.join(' ')}\` (SERVICE_NODE_FLAGS in
+tools/mesh, the Dockerfile's CMD too): V8 otherwise grows the young generation to 16 MB per semi-space and keeps it.
+In the keep-alive runs the same service with Node's default flags took ${mb(k['portcullis-v8-defaults'].rssBytes)} RSS against
+${mb(k.portcullis.rssBytes)}, and the flags cost it ${Math.round((1 - r.keepAlive.ratios.serviceFlagsOverV8Defaults) * 100)}% of its throughput (${r.keepAlive.ratios.serviceFlagsOverV8Defaults}×). Each mesh client keeps at most
+${DEFAULT_MAX_CONNECTIONS_PER_TARGET} connections per target, so a burst queues rather than opening hundreds of TLS connections. Tried by hand
+and left out: glibc's \`MALLOC_ARENA_MAX=2\` (no change), V8's \`--optimize-for-size\` (a few MB less, and slower).
+The rest is the heap: under load the old generation fills with requests promoted while in flight before V8 collects it.
 
 Start-up, \`pnpm start\` to its "mesh ready" line (the runner's own figure, without pnpm and the build check, in brackets), median of ${s.rounds}:
 

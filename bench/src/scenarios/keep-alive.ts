@@ -1,6 +1,6 @@
 import type { Fixture } from '../contenders/fixture';
 import { ROUTE } from '../contenders/target';
-import { serverCpuSeconds, serverMemory, type ServerName, type Servers, type ServerUnderTest } from '../contenders/servers';
+import { SERVERS, serverCpuSeconds, serverMemory, type ServerName, type Servers, type ServerUnderTest } from '../contenders/servers';
 import { interleaved } from '../interleave';
 import type { CpuLayout, Memory } from '../processes';
 import { medianOfEach, ratio } from '../stats';
@@ -30,6 +30,8 @@ export interface KeepAliveReport {
     /** Node's TLS alone (same app, same HTTPS options, no Portcullis checks) over plaintext, and Portcullis over that. */
     readonly tlsOnlyOverPlaintext: number;
     readonly portcullisOverTlsOnly: number;
+    /** Portcullis with the mesh's Node flags over the same service with Node's defaults. */
+    readonly serviceFlagsOverV8Defaults: number;
     /** The same split for the bare servers: what TLS costs Node with no framework at all. */
     readonly bareHttpsOverBareHttp: number;
     /** How much faster the load generator goes against a bare Node server than against each contender: above 1, it is not what limits them. */
@@ -44,7 +46,8 @@ export interface KeepAlivePlan {
   readonly concurrency: number;
 }
 
-const CONTENDERS: readonly ServerName[] = ['plaintext', 'tls-only', 'portcullis', 'sidecar', 'bare-http', 'bare-https'];
+/** Every server is a keep-alive contender. */
+const CONTENDERS: readonly ServerName[] = SERVERS;
 
 /**
  * Scenario 1: keep-alive requests/s and latency on `GET /inventory`, the
@@ -92,6 +95,7 @@ export async function keepAliveScenario(fixture: Fixture, servers: Servers, layo
       portcullisOverSidecar: ratio(rps('portcullis'), rps('sidecar')),
       tlsOnlyOverPlaintext: ratio(rps('tls-only'), rps('plaintext')),
       portcullisOverTlsOnly: ratio(rps('portcullis'), rps('tls-only')),
+      serviceFlagsOverV8Defaults: ratio(rps('portcullis'), rps('portcullis-v8-defaults')),
       bareHttpsOverBareHttp: ratio(rps('bare-https'), rps('bare-http')),
       loadGeneratorHeadroomTls: ratio(rps('bare-https'), Math.max(rps('portcullis'), rps('sidecar'))),
       loadGeneratorHeadroomPlaintext: ratio(rps('bare-http'), rps('plaintext')),

@@ -8,3 +8,4 @@ export { runDrill, REVOKED_CLIENT, type DrillOptions, type DrillReport, type Tal
 export { renewAll, revokeWorkload, rotateAuthority, type RunningMesh, type StepTimes } from './lifecycle';
 export { externalClient, type ExternalClient } from './clients';
 export { certificateTimeline } from './timeline';
+export { SERVICE_NODE_FLAGS } from './service-runtime';

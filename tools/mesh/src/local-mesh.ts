@@ -6,6 +6,7 @@ import { loadManifest, type Manifest } from '@portcullis/manifest';
 import { issueMeshCertificates, withAuthorityLock } from '@portcullis/pki';
 import { DEFAULT_ENVIRONMENT } from '@portcullis/trust';
 import { keepRenewing } from './renewer';
+import { SERVICE_NODE_FLAGS } from './service-runtime';
 import { monitorClient, waitUntilHealthy } from './readiness';
 
 /** The services' code sits beside this tool in the repository, wherever the manifest is. */
@@ -54,7 +55,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
   const spawnService = (name: string): ChildProcess => {
     const entry = join(SERVICES_DIR, name, 'dist', 'main.js');
     if (!existsSync(entry)) throw new Error(`${relative(process.cwd(), entry)} is missing; build the services first with "pnpm build"`);
-    const child = spawn(process.execPath, ['--enable-source-maps', entry], {
+    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, '--enable-source-maps', entry], {
       cwd: process.cwd(),
       env: { ...process.env, PORTCULLIS_MANIFEST: manifest.file, PORTCULLIS_CERTS: options.certsDir, PORTCULLIS_ENV: environment },
       stdio: ['ignore', 'pipe', 'pipe'],
