@@ -3,9 +3,11 @@
  * and writes results.json, chart.svg and BENCHMARKS.md to bench/ (or to
  * `--out <dir>`). `--smoke` runs each scenario briefly, only to prove that it
  * still runs (CI does this); its figures mean nothing and it writes to a
- * temporary directory unless told otherwise.
+ * temporary directory unless told otherwise. `--render` only rewrites the
+ * chart and BENCHMARKS.md from the results.json already there (after editing
+ * the report's text), measuring nothing.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { createFixture } from './contenders/fixture';
@@ -30,6 +32,11 @@ async function main(args: readonly string[]): Promise<void> {
   const plan = args.includes('--smoke') ? SMOKE_PLAN : FULL_PLAN;
   const outIndex = args.indexOf('--out');
   const outDir = outIndex >= 0 ? resolve(args[outIndex + 1] ?? '.') : plan.name === 'smoke' ? mkdtempSync(join(tmpdir(), 'portcullis-bench-smoke-')) : REPORT_DIR;
+  if (args.includes('--render')) {
+    const file = join(outDir, 'results.json');
+    if (!existsSync(file)) throw new Error(`${relative(process.cwd(), file)} does not exist; run "pnpm bench" to measure first`);
+    return writeReport(JSON.parse(readFileSync(file, 'utf8')) as BenchResults, outDir);
+  }
   const started = performance.now();
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
@@ -70,9 +77,14 @@ async function main(args: readonly string[]): Promise<void> {
   };
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  writeReport(results, outDir);
+}
+
+/** The chart, BENCHMARKS.md and the summary from one run's results (`--render` redoes them from results.json alone). */
+function writeReport(results: BenchResults, outDir: string): void {
   writeFileSync(join(outDir, 'chart.svg'), renderChart(results));
   writeFileSync(join(outDir, 'BENCHMARKS.md'), renderMarkdown(results));
-  process.stdout.write(`${renderSummary(results)}\n\nWrote BENCHMARKS.md, results.json and chart.svg to ${relative(process.cwd(), outDir) || '.'} in ${Math.round(results.durationSeconds)} s.\n`);
+  process.stdout.write(`${renderSummary(results)}\n\nWrote BENCHMARKS.md and chart.svg from results.json in ${relative(process.cwd(), outDir) || '.'} (measured in ${Math.round(results.durationSeconds)} s).\n`);
 }
 
 main(process.argv.slice(2)).then(

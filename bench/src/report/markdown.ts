@@ -205,17 +205,18 @@ ${mb(k.sidecar.rssBytes)} (nginx and the plaintext app, which alone takes ${mb(k
 **What limits it.** Node itself and the modules a NestJS service loads (Nest, rxjs, Fastify, undici, zod, the YAML
 parser): about ${mb(floor.rssBytes)} of every figure is Node before any code runs, and most of the rest is V8's heap for
 those modules. RSS counts the Node binary's shared pages once per service, so four services do not take four times
-the RSS in memory; their PSS is the fairer sum. Load adds memory mostly through Node's TLS: in the keep-alive runs the
-same app took ${mb(k['tls-only'].rssBytes)} RSS with Node's TLS against ${mb(k.plaintext.rssBytes)} in plaintext (bare Node: ${mb(k['bare-https'].rssBytes)} against
-${mb(k['bare-http'].rssBytes)}), and Portcullis's checks ${mb(k.portcullis.rssBytes)}.
+the RSS in memory; their PSS is the fairer sum. Load adds memory mostly in V8's heap: the old generation fills with
+objects promoted while their requests are in flight, until V8 collects it; gateway and orders also hold each
+request while they call their peers. Node's TLS itself adds little: in the keep-alive runs the same app
+took ${mb(k['tls-only'].rssBytes)} RSS with Node's TLS against ${mb(k.plaintext.rssBytes)} in plaintext (bare Node: ${mb(k['bare-https'].rssBytes)} against ${mb(k['bare-http'].rssBytes)}),
+and with Portcullis's checks ${mb(k.portcullis.rssBytes)}.
 
 **What was done about it.** Every service runs with \`${SERVICE_NODE_FLAGS.join(' ')}\` (SERVICE_NODE_FLAGS in
 tools/mesh, the Dockerfile's CMD too): V8 otherwise grows the young generation to 16 MB per semi-space and keeps it.
 In the keep-alive runs the same service with Node's default flags took ${mb(k['portcullis-v8-defaults'].rssBytes)} RSS against
-${mb(k.portcullis.rssBytes)}, and the flags cost it ${Math.round((1 - r.keepAlive.ratios.serviceFlagsOverV8Defaults) * 100)}% of its throughput (${r.keepAlive.ratios.serviceFlagsOverV8Defaults}×). Each mesh client keeps at most
+${mb(k.portcullis.rssBytes)}, and the service with the flags served ${r.keepAlive.ratios.serviceFlagsOverV8Defaults}× the requests/s of the one without. Each mesh client keeps at most
 ${DEFAULT_MAX_CONNECTIONS_PER_TARGET} connections per target, so a burst queues rather than opening hundreds of TLS connections. Tried by hand
 and left out: glibc's \`MALLOC_ARENA_MAX=2\` (no change), V8's \`--optimize-for-size\` (a few MB less, and slower).
-The rest is the heap: under load the old generation fills with requests promoted while in flight before V8 collects it.
 
 Start-up, \`pnpm start\` to its "mesh ready" line (the runner's own figure, without pnpm and the build check, in brackets), median of ${s.rounds}:
 
