@@ -52,6 +52,14 @@ export interface SClientResult {
   readonly stderr: string;
   /** Whether an HTTP response came back over the connection. */
   readonly answered: boolean;
+  /** Whether the server resumed the session given in `session.resume` (only known when `session` is given). */
+  readonly resumed: boolean;
+}
+
+/** TLS session files for s_client: where to save the session the server hands out, and which one to offer. */
+export interface SClientSession {
+  readonly save?: string;
+  readonly resume?: string;
 }
 
 /**
@@ -61,12 +69,16 @@ export interface SClientResult {
 export function sClient(
   address: Address,
   servername: string,
-  options: { cert?: string; key?: string; cafile: string; extra?: readonly string[] },
+  options: { cert?: string; key?: string; cafile: string; extra?: readonly string[]; session?: SClientSession },
   path = '/healthz',
 ): Promise<SClientResult> {
+  const { session } = options;
   const args = [
     's_client',
-    '-quiet',
+    // Quiet hides the "New," or "Reused," line that tells whether a session was resumed.
+    ...(session ? [] : ['-quiet']),
+    ...(session?.save ? ['-sess_out', session.save] : []),
+    ...(session?.resume ? ['-sess_in', session.resume] : []),
     // Keep reading after the request is sent, until the server answers or closes.
     '-ign_eof',
     '-connect', `${address.host}:${address.port}`,
@@ -85,7 +97,7 @@ export function sClient(
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.once('error', reject);
-    child.once('close', () => resolve({ stdout, stderr, answered: /^HTTP\/1\.1 \d{3}/m.test(stdout) }));
+    child.once('close', () => resolve({ stdout, stderr, answered: /HTTP\/1\.1 \d{3}/.test(stdout), resumed: /^Reused,/m.test(stdout) }));
     child.stdin.end(`GET ${path} HTTP/1.1\r\nHost: ${servername}\r\nConnection: close\r\n\r\n`);
   });
 }
