@@ -6,6 +6,7 @@ import { authorityFiles, readIfExists, writeFileAtomic, type AuthorityFiles } fr
 import { generateRsaKey } from './keys';
 import { intermediateProfile, rootProfile } from './profiles';
 import { isDueForRenewal } from './renewal';
+import { pruneDenyList } from './revocation';
 import { signCertificate, type Issuer } from './sign';
 
 /** The mesh CA: a long-lived root that only signs the intermediate, which signs every leaf. */
@@ -26,7 +27,8 @@ export interface AuthorityChange {
 /**
  * Loads the CA from `certs/ca/`, creating the root and intermediate when
  * missing and replacing the intermediate (new key) when it is due for renewal
- * or no longer chains to the root.
+ * or no longer chains to the root. The deny list it loads has lost the entries
+ * whose certificates have long expired (see `revocation.ts`).
  */
 export async function loadOrCreateAuthority(
   manifest: Manifest,
@@ -54,7 +56,7 @@ export async function loadOrCreateAuthority(
       root,
       intermediate: intermediate!,
       bundlePem: bundleWith(readIfExists(files.bundle), root),
-      revokedText: readIfExists(files.revoked) ?? '',
+      revokedText: pruneDenyList(certsDir, now),
     },
     change: {
       root: created ? 'created' : 'kept',

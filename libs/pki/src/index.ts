@@ -7,5 +7,5 @@ export { authorityFiles, writeFileAtomic, type AuthorityFiles } from './files';
 export { isDueForRenewal, renewalTime, RENEW_AT_FRACTION, RENEW_JITTER_FRACTION } from './renewal';
 export { writeFilesAtomically, type FileToWrite } from './atomic-dir';
 export { bundleFingerprints, introduceNextAuthority, retirePreviousAuthority, switchToNextAuthority } from './rotation';
-export { revokeCurrentCertificate } from './revocation';
+export { DENY_LIST_GRACE_MS, revokeCurrentCertificate } from './revocation';
 export { withAuthorityLock } from './lock';

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import {
   authorityFiles,
   bundleFingerprints,
+  DENY_LIST_GRACE_MS,
   introduceNextAuthority,
   issueMeshCertificates,
   retirePreviousAuthority,
@@ -10,7 +11,7 @@ import {
   switchToNextAuthority,
   withAuthorityLock,
 } from '@portcullis/pki';
-import { identityFiles, IdentityError } from '@portcullis/trust';
+import { identityFiles, IdentityError, parseDenyList } from '@portcullis/trust';
 import { tempCerts } from '../../../test-support/temp-mesh';
 import { identityOf } from '../../../test-support/tls-server';
 
@@ -60,6 +61,25 @@ describe('revoking a certificate', () => {
       expect(result.workloads.filter((w) => w.name !== 'partner').every((w) => w.action === 'republished')).toBe(true);
       expect(identityOf(certs.manifest, certs.dir, 'gateway').revoked).toEqual(new Set([serial]));
       expect(leafOf(certs.dir, 'partner').serialNumber).not.toBe(serial);
+    } finally {
+      certs.remove();
+    }
+  });
+
+  it('drops the entry from every deny list once its certificate has been expired for the grace period, and keeps hand-written entries', async () => {
+    const certs = await tempCerts();
+    try {
+      const expires = leafOf(certs.dir, 'partner').validToDate.getTime();
+      const serial = revokeCurrentCertificate(certs.dir, 'partner');
+      writeFileSync(authorityFiles(certs.dir).revoked, `${readFileSync(authorityFiles(certs.dir).revoked, 'utf8')}0A0B0C # by hand\n`);
+      const published = async (at: number) => {
+        await issueMeshCertificates(certs.manifest, certs.dir, { now: new Date(at) });
+        return parseDenyList(readFileSync(identityFiles(certs.dir, 'gateway').revoked, 'utf8'));
+      };
+      expect(await published(Date.now())).toEqual(new Set([serial, '0A0B0C']));
+      expect(await published(expires + DENY_LIST_GRACE_MS - 60_000)).toEqual(new Set([serial, '0A0B0C']));
+      expect(await published(expires + DENY_LIST_GRACE_MS)).toEqual(new Set(['0A0B0C']));
+      expect(readFileSync(authorityFiles(certs.dir).revoked, 'utf8')).toBe('0A0B0C # by hand\n');
     } finally {
       certs.remove();
     }
