@@ -11,13 +11,18 @@ describe('the mesh client', () => {
   });
   afterAll(() => certs.remove());
 
+  /** Orders' mesh client, with payments moved to a local port. */
+  function ordersClientCallingPaymentsOn(port: number, options: { maxConnectionsPerTarget?: number } = {}): MeshClient {
+    const manifest = editedManifest(['local: 127.0.0.4', `local: 127.0.0.1:${port}`]).manifest();
+    const orders = manifest.services.get('orders')!;
+    const source = IdentitySource.open(identityFiles(certs.dir, 'orders'), { id: orders.id, trustDomain: manifest.trustDomain, fix: 'test' });
+    return new MeshClient({ manifest, environment: 'local', self: orders, source, ...options });
+  }
+
   /** A server for `payments`'s routes presenting `presenting`'s certificate, and orders' client pointed at it. */
   async function ordersCallingPaymentsServedBy(presenting: string) {
     const server = await startTrustedServer(certs.manifest, certs.dir, 'payments', presenting);
-    const manifest = editedManifest(['local: 127.0.0.4', `local: 127.0.0.1:${server.port}`]).manifest();
-    const orders = manifest.services.get('orders')!;
-    const source = IdentitySource.open(identityFiles(certs.dir, 'orders'), { id: orders.id, trustDomain: manifest.trustDomain, fix: 'test' });
-    const client = new MeshClient({ manifest, environment: 'local', self: orders, source });
+    const client = ordersClientCallingPaymentsOn(server.port);
     return {
       server,
       client,
@@ -78,11 +83,7 @@ describe('the mesh client', () => {
     const payments = identityOf(certs.manifest, certs.dir, 'payments');
     const server = createServer(serverTlsOptions(payments, 'TLSv1.3'), answer);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as AddressInfo).port;
-    const manifest = editedManifest(['local: 127.0.0.4', `local: 127.0.0.1:${port}`]).manifest();
-    const orders = manifest.services.get('orders')!;
-    const source = IdentitySource.open(identityFiles(certs.dir, 'orders'), { id: orders.id, trustDomain: manifest.trustDomain, fix: 'test' });
-    const client = new MeshClient({ manifest, environment: 'local', self: orders, source, ...options });
+    const client = ordersClientCallingPaymentsOn((server.address() as AddressInfo).port, options);
     return {
       server,
       client,
