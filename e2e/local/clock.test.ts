@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { originOf } from '@portcullis/manifest';
 import { identityFiles } from '@portcullis/trust';
+import { eventually } from '../../test-support/eventually';
 import { editedManifest, REPO_ROOT, tempDir } from '../../test-support/temp-mesh';
 
 const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1';
@@ -37,10 +38,10 @@ describe('the clock moving 23 hours ahead', () => {
     });
     const said: string[] = [];
     createInterface({ input: up.stdout! }).on('line', (line) => said.push(line));
-    const until = async (what: string, holds: () => boolean) => {
-      for (let attempt = 0; attempt < 150 && !holds(); attempt++) await new Promise((resolve) => setTimeout(resolve, 200));
-      if (!holds()) throw new Error(`still waiting for ${what} after 30 s; the runner said:\n${said.join('\n')}`);
-    };
+    const until = (what: string, holds: () => boolean) =>
+      eventually(what, holds, { withinMs: 30_000, everyMs: 200 }).catch((error: Error) => {
+        throw new Error(`${error.message}; the runner said:\n${said.join('\n')}`);
+      });
 
     const curl = (workload: string, origin: string, path: string, data?: string) => {
       const files = identityFiles(certsDir, workload);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { loadManifest } from '@portcullis/manifest';
 import { runDrill, startLocalMesh, type LocalMesh } from '@portcullis/mesh';
 import { identityFiles } from '@portcullis/trust';
+import { eventually } from '../../test-support/eventually';
 import { curl } from '../../test-support/outside-clients';
 import { editedManifest, tempDir } from '../../test-support/temp-mesh';
 
@@ -47,13 +48,13 @@ describe('the rotation drill', () => {
     const before = refusedUpdates();
 
     copyFileSync(identityFiles(mesh.certsDir, 'orders').key, gateway.key);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await eventually('the gateway to refuse the mismatched key', () => refusedUpdates() > before, { everyMs: 200 });
     expect(order()).toBe(201);
-    expect(refusedUpdates()).toBeGreaterThan(before);
 
+    const refusedKey = refusedUpdates();
     const chain = readFileSync(gateway.cert, 'utf8');
     writeFileSync(gateway.cert, chain.slice(0, chain.length / 3));
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await eventually('the gateway to refuse the half-written certificate', () => refusedUpdates() > refusedKey, { everyMs: 200 });
     expect(order()).toBe(201);
   });
 });

@@ -1,6 +1,7 @@
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { connect as tcpConnect } from 'node:net';
 import { authorizeAny, authorizeId, authorizeMemberOf, authorizeOneOf, identityFiles } from '@portcullis/trust';
+import { eventually } from '../../../test-support/eventually';
 import { sClient } from '../../../test-support/outside-clients';
 import { editedManifest, tempCerts } from '../../../test-support/temp-mesh';
 import { identityOf, startTrustedServer } from '../../../test-support/tls-server';
@@ -62,7 +63,8 @@ describe('protocol hygiene of a mesh server', () => {
       for (let i = 0; i < 3; i++) open.push(await connectAs(certs, server.port, 'orders'));
       await expect(connectAs(certs, server.port, 'orders')).rejects.toThrow(/socket disconnected|ECONNRESET|socket hang up/);
       open.pop()!.destroy();
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      const connections = () => new Promise<number>((resolve, reject) => server.fastify.server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
+      await eventually('the server to see the connection closed', async () => (await connections()) < 3);
       open.push(await connectAs(certs, server.port, 'orders'));
     } finally {
       for (const socket of open) socket.destroy();

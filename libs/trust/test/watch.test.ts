@@ -2,6 +2,7 @@ import { copyFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { issueMeshCertificates } from '@portcullis/pki';
 import { DATA_LINK, identityFiles, watchIdentity, type Identity, type IdentitySource } from '@portcullis/trust';
+import { eventually } from '../../../test-support/eventually';
 import { tempCerts } from '../../../test-support/temp-mesh';
 import { sourceOf } from '../../../test-support/tls-server';
 
@@ -53,7 +54,7 @@ describe('watching an identity directory', () => {
   it('refuses a mismatched pair, says so once, and keeps serving the previous identity', async () => {
     const serving = source.current().leaf.serialNumber;
     copyFileSync(identityFiles(certs.dir, 'payments').key, identityFiles(certs.dir, 'orders').key);
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    await eventually('the mismatched pair to be refused', () => refused.length > 0);
     expect(refused).toEqual([expect.stringContaining('does not match the certificate')]);
     expect(source.current().leaf.serialNumber).toBe(serving);
     expect(source.refusedUpdates).toBe(1);
@@ -68,8 +69,7 @@ describe('watching an identity directory', () => {
     const serving = (await fresh).leaf.serialNumber;
     const files = identityFiles(certs.dir, 'orders');
     writeFileSync(files.cert, cut(source.current().chainPem));
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    expect(refused.at(-1)).toContain(problem);
+    await eventually('the half-written certificate to be refused', () => refused.at(-1)?.includes(problem) ?? false);
     expect(source.current().leaf.serialNumber).toBe(serving);
 
     const reloaded = nextReload(reloads);
