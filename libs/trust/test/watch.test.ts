@@ -6,18 +6,12 @@ import { eventually } from '../../../test-support/eventually';
 import { tempCerts } from '../../../test-support/temp-mesh';
 import { sourceOf } from '../../../test-support/tls-server';
 
-/** Resolves with the next identity the watch reloads, or rejects after `ms`. */
-const nextReload = (reloads: Identity[], ms = 3_000) =>
-  new Promise<Identity>((resolve, reject) => {
-    const seen = reloads.length;
-    const deadline = Date.now() + ms;
-    const check = setInterval(() => {
-      if (reloads.length > seen) resolve(reloads[seen]!);
-      else if (Date.now() > deadline) reject(new Error(`no reload within ${ms} ms`));
-      else return;
-      clearInterval(check);
-    }, 20);
-  });
+/** Resolves with the next identity the watch reloads (counted from the call), or rejects after `ms`. */
+async function nextReload(reloads: Identity[], ms = 3_000): Promise<Identity> {
+  const seen = reloads.length;
+  await eventually('a reload', () => reloads.length > seen, { withinMs: ms, everyMs: 20 });
+  return reloads[seen]!;
+}
 
 describe('watching an identity directory', () => {
   let certs: Awaited<ReturnType<typeof tempCerts>>;
