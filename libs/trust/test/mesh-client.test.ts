@@ -1,6 +1,6 @@
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { DEFAULT_MAX_CONNECTIONS_PER_TARGET, identityFiles, IdentitySource, MeshCallError, MeshClient, serverTlsOptions } from '@portcullis/trust';
+import { DEFAULT_MAX_CONNECTIONS_PER_TARGET, identityFiles, IdentitySource, MeshCallError, MeshClient, serverTlsOptions, type MeshClientOptions } from '@portcullis/trust';
 import { editedManifest, tempCerts } from '../../../test-support/temp-mesh';
 import { identityOf, startTrustedServer } from '../../../test-support/tls-server';
 
@@ -12,7 +12,7 @@ describe('the mesh client', () => {
   afterAll(() => certs.remove());
 
   /** Orders' mesh client, with payments moved to a local port. */
-  function ordersClientCallingPaymentsOn(port: number, options: { maxConnectionsPerTarget?: number } = {}): MeshClient {
+  function ordersClientCallingPaymentsOn(port: number, options: Partial<MeshClientOptions> = {}): MeshClient {
     const manifest = editedManifest(['local: 127.0.0.4', `local: 127.0.0.1:${port}`]).manifest();
     const orders = manifest.services.get('orders')!;
     const source = IdentitySource.open(identityFiles(certs.dir, 'orders'), { id: orders.id, trustDomain: manifest.trustDomain, fix: 'test' });
@@ -79,7 +79,7 @@ describe('the mesh client', () => {
   });
 
   /** A bare HTTPS server with payments's certificate answering `answer`, and orders' client pointed at it. */
-  async function ordersCallingRawPayments(answer: Parameters<typeof createServer>[1], options: { maxConnectionsPerTarget?: number } = {}) {
+  async function ordersCallingRawPayments(answer: Parameters<typeof createServer>[1], options: Partial<MeshClientOptions> = {}) {
     const payments = identityOf(certs.manifest, certs.dir, 'payments');
     const server = createServer(serverTlsOptions(payments, 'TLSv1.3'), answer);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -121,6 +121,23 @@ describe('the mesh client', () => {
       const burst = await Promise.all(Array.from({ length: cap * 3 }, () => client.call('payments', 'POST', '/charges', {})));
       expect(burst.map((response) => response.status)).toEqual(Array(cap * 3).fill(200));
       expect(handshakes).toBe(cap);
+    } finally {
+      await close();
+    }
+  });
+
+  it('gives up on a call that waits behind busy connections for longer than the call timeout', async () => {
+    const held: (() => void)[] = [];
+    const { client, close } = await ordersCallingRawPayments(
+      (_request, response) => void held.push(() => response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')),
+      { maxConnectionsPerTarget: 1, callTimeoutMs: 300 },
+    );
+    try {
+      const first = client.call('payments', 'POST', '/charges', {});
+      await expect(client.call('payments', 'POST', '/charges', {})).rejects.toThrow('call to payments failed: no answer within 300 ms, waiting for a free connection included');
+      await expect(first).rejects.toThrow(MeshCallError); // Held past its own deadline too.
+      expect(held).toHaveLength(1); // The second call never reached the server.
+      for (const answer of held) answer();
     } finally {
       await close();
     }

@@ -34,16 +34,23 @@ export interface MeshClientOptions {
   readonly responseTimeoutMs?: number;
   /** Open connections to one target at most; requests beyond them wait for a free one. */
   readonly maxConnectionsPerTarget?: number;
+  /**
+   * The whole call, waiting for a free connection included (default: the connect and
+   * response timeouts added up). Without it, a call queued behind a slow peer would wait
+   * for ever, since undici's timeouts only start once a request is on a connection.
+   */
+  readonly callTimeoutMs?: number;
 }
 
 /**
  * Without a cap, every request that finds all connections busy opens a new one: a burst (a cold
  * JIT, a slow peer) becomes a handshake storm on both sides, and the connections and their
  * buffers stay until they idle out. Seen with `ss` on the local chain at 400 orders/s: about 225
- * connections from gateway to orders while the JIT warmed up, 16 with this cap. HTTP/1.1 carries
- * one request per connection at a time, so the cap is also how many calls to one target run at once.
+ * connections from gateway to orders while the JIT warmed up. HTTP/1.1 carries one request per
+ * connection at a time, so the cap is also how many calls to one target run at once: generous
+ * enough for a peer that is slow by design, small enough to bound a storm.
  */
-export const DEFAULT_MAX_CONNECTIONS_PER_TARGET = 16;
+export const DEFAULT_MAX_CONNECTIONS_PER_TARGET = 64;
 
 /**
  * The mesh's HTTP client: presents the caller's certificate, trusts only the
@@ -64,7 +71,12 @@ export class MeshClient {
   private readonly contexts = new WeakMap<Identity, SecureContext>();
   private closed = false;
 
+  private readonly timeouts: { readonly connect: number; readonly response: number; readonly call: number };
+
   constructor(private readonly options: MeshClientOptions) {
+    const connect = options.connectTimeoutMs ?? 2_000;
+    const response = options.responseTimeoutMs ?? 5_000;
+    this.timeouts = { connect, response, call: options.callTimeoutMs ?? connect + response };
     // A new identity: new connections present it, and the old pools are drained (in-flight
     // requests finish, idle sockets close) so that the old certificate does not linger.
     this.unsubscribe = options.source.onChange((identity) => {
@@ -79,6 +91,7 @@ export class MeshClient {
   async call<T = unknown>(target: string, method: Dispatcher.HttpMethod, path: string, body?: unknown): Promise<MeshResponse<T>> {
     const origin = originOf(this.options.manifest, target, this.options.environment);
     const agent = this.agentFor(target);
+    const signal = AbortSignal.timeout(this.timeouts.call);
     let status: number;
     let text: string;
     let json: boolean;
@@ -87,6 +100,7 @@ export class MeshClient {
         origin,
         path,
         method,
+        signal,
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
@@ -94,7 +108,8 @@ export class MeshClient {
       json = String(response.headers['content-type'] ?? '').includes('application/json');
       text = await response.body.text();
     } catch (error) {
-      throw new MeshCallError(target, describe(error), { cause: error });
+      const reason = signal.aborted ? `no answer within ${this.timeouts.call} ms, waiting for a free connection included` : describe(error);
+      throw new MeshCallError(target, reason, { cause: error });
     }
     if (!text || !json) return { status, body: text as T };
     try {
@@ -124,14 +139,13 @@ export class MeshClient {
       throw new MeshCallError(target, `${self.name} does not list ${target} in its calls in ${manifest.file}`);
     }
     if (!this.connectors.has(target)) this.connectors.set(target, this.buildConnector(target, this.options.source.current()));
-    const responseTimeout = this.options.responseTimeoutMs ?? 5_000;
     const agent = new Agent({
       connect: (connectOptions, callback) => this.connectors.get(target)!(connectOptions, callback),
       allowH2: false,
       connections: this.options.maxConnectionsPerTarget ?? DEFAULT_MAX_CONNECTIONS_PER_TARGET,
       keepAliveTimeout: 4_000,
-      headersTimeout: responseTimeout,
-      bodyTimeout: responseTimeout,
+      headersTimeout: this.timeouts.response,
+      bodyTimeout: this.timeouts.response,
     });
     this.agents.set(target, agent);
     return agent;
@@ -151,7 +165,7 @@ export class MeshClient {
       // The target's name, never an IP: SNI must be a host name, and the pin below is what identifies the server.
       servername: target,
       checkServerIdentity: pinServerIdentity(target, expectedId, manifest.trustDomain, identity.revoked),
-      timeout: this.options.connectTimeoutMs ?? 2_000,
+      timeout: this.timeouts.connect,
       allowH2: false,
     });
   }
