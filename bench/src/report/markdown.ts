@@ -207,7 +207,8 @@ parser): about ${mb(floor.rssBytes)} of every figure is Node before any code run
 those modules. RSS counts the Node binary's shared pages once per service, so four services do not take four times
 the RSS in memory; their PSS is the fairer sum. Load adds memory mostly in V8's heap: the old generation fills with
 objects promoted while their requests are in flight, until V8 collects it; gateway and orders also hold each
-request while they call their peers. Node's TLS itself adds little: in the keep-alive runs the same app
+request while they call their peers. So the peak under load depends on when V8 collects, and moved by tens of MB
+from one run to the next here. Node's TLS itself adds little: in the keep-alive runs the same app
 took ${mb(k['tls-only'].rssBytes)} RSS with Node's TLS against ${mb(k.plaintext.rssBytes)} in plaintext (bare Node: ${mb(k['bare-https'].rssBytes)} against ${mb(k['bare-http'].rssBytes)}),
 and with Portcullis's checks ${mb(k.portcullis.rssBytes)}.
 
