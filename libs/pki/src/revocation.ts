@@ -37,11 +37,12 @@ export function revokeCurrentCertificate(certsDir: string, workload: string, rea
  * list every server reloads does not grow for ever. Entries that do not say
  * when they expire (written by hand) stay.
  */
-export function withoutExpiredEntries(text: string, now: Date): string {
+function withoutExpiredEntries(text: string, now: Date): string {
   const lines = text.split('\n');
   const kept = lines.filter((line) => {
-    const expires = EXPIRES.exec(line)?.[1];
-    return expires === undefined || !(Date.parse(expires) + DENY_LIST_GRACE_MS <= now.getTime());
+    const expires = Date.parse(EXPIRES.exec(line)?.[1] ?? '');
+    // No expiry, or one that does not parse: keep it; a deny list fails closed.
+    return Number.isNaN(expires) || expires + DENY_LIST_GRACE_MS > now.getTime();
   });
   return kept.length === lines.length ? text : kept.join('\n');
 }
