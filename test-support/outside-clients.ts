@@ -17,7 +17,8 @@ export interface CurlResult {
   readonly stderr: string;
 }
 
-export function curl(url: string, identity: CurlIdentity, extra: readonly string[] = []): CurlResult {
+/** `env`: for curl's own environment (the clock test moves its clock with libfaketime). */
+export function curl(url: string, identity: CurlIdentity, extra: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): CurlResult {
   const args = [
     '--silent',
     '--show-error',
@@ -29,15 +30,15 @@ export function curl(url: string, identity: CurlIdentity, extra: readonly string
     ...extra,
     url,
   ];
-  const run = spawnSync('curl', args, { encoding: 'utf8' });
+  const run = spawnSync('curl', args, { env, encoding: 'utf8' });
   const lines = run.stdout.split('\n');
   const status = Number(lines.pop());
   return { status, body: lines.join('\n'), exitCode: run.status ?? -1, stderr: run.stderr };
 }
 
-export function curlJson(url: string, identity: CurlIdentity, body?: unknown, extra: readonly string[] = []): CurlResult & { json: unknown } {
+export function curlJson(url: string, identity: CurlIdentity, body?: unknown, extra: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): CurlResult & { json: unknown } {
   const data = body === undefined ? [] : ['-H', 'content-type: application/json', '--data-binary', JSON.stringify(body)];
-  const result = curl(url, identity, [...extra, ...data]);
+  const result = curl(url, identity, [...extra, ...data], env);
   let json: unknown;
   try {
     json = JSON.parse(result.body);

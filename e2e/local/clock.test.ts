@@ -1,10 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { originOf } from '@portcullis/manifest';
 import { identityFiles } from '@portcullis/trust';
 import { eventually } from '../../test-support/eventually';
+import { curlJson } from '../../test-support/outside-clients';
 import { editedManifest, REPO_ROOT, tempDir } from '../../test-support/temp-mesh';
 
 const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1';
@@ -43,18 +44,15 @@ describe('the clock moving 23 hours ahead', () => {
         throw new Error(`${error.message}; the runner said:\n${said.join('\n')}`);
       });
 
-    const curl = (workload: string, origin: string, path: string, data?: string) => {
+    const as = (workload: string) => {
       const files = identityFiles(certsDir, workload);
-      const args = ['--silent', '--max-time', '10', '--cacert', files.bundle, '--cert', files.cert, '--key', files.key, '--write-out', '\n%{http_code}'];
-      if (data) args.push('-H', 'content-type: application/json', '--data-binary', data);
-      const run = spawnSync('curl', [...args, `${origin}${path}`], { env: { ...process.env, ...fakeTime }, encoding: 'utf8' });
-      const lines = run.stdout.split('\n');
-      return { status: Number(lines.pop()), body: lines.join('\n') };
+      return { cacert: files.bundle, cert: files.cert, key: files.key };
     };
+    const env = { ...process.env, ...fakeTime };
     const origin = (service: string) => originOf(manifest, service, 'local');
-    const order = () => curl('demo-client', origin('gateway'), '/orders', '{"sku":"WIDGET-1","quantity":1}').status;
+    const order = () => curlJson(`${origin('gateway')}/orders`, as('demo-client'), { sku: 'WIDGET-1', quantity: 1 }, [], env).status;
     const certificates = () =>
-      new Map(services.map((service) => [service, (JSON.parse(curl('monitor', origin(service), '/healthz').body || '{}') as { certificate?: Certificate }).certificate]));
+      new Map(services.map((service) => [service, (curlJson(`${origin(service)}/healthz`, as('monitor'), undefined, [], env).json as { certificate?: Certificate } | undefined)?.certificate]));
 
     try {
       await until('the mesh to be ready', () => said.some((line) => line.startsWith('Portcullis mesh ready')));

@@ -1,8 +1,8 @@
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { DEFAULT_MAX_CONNECTIONS_PER_TARGET, identityFiles, IdentitySource, MeshCallError, MeshClient, serverTlsOptions, type MeshClientOptions } from '@portcullis/trust';
+import { DEFAULT_MAX_CONNECTIONS_PER_TARGET, MeshCallError, MeshClient, serverTlsOptions, type MeshClientOptions } from '@portcullis/trust';
 import { editedManifest, tempCerts } from '../../../test-support/temp-mesh';
-import { identityOf, startTrustedServer } from '../../../test-support/tls-server';
+import { identityOf, sourceOf, startTrustedServer } from '../../../test-support/tls-server';
 
 describe('the mesh client', () => {
   let certs: Awaited<ReturnType<typeof tempCerts>>;
@@ -14,9 +14,7 @@ describe('the mesh client', () => {
   /** Orders' mesh client, with payments moved to a local port. */
   function ordersClientCallingPaymentsOn(port: number, options: Partial<MeshClientOptions> = {}): MeshClient {
     const manifest = editedManifest(['local: 127.0.0.4', `local: 127.0.0.1:${port}`]).manifest();
-    const orders = manifest.services.get('orders')!;
-    const source = IdentitySource.open(identityFiles(certs.dir, 'orders'), { id: orders.id, trustDomain: manifest.trustDomain, fix: 'test' });
-    return new MeshClient({ manifest, environment: 'local', self: orders, source, ...options });
+    return new MeshClient({ manifest, environment: 'local', self: manifest.services.get('orders')!, source: sourceOf(manifest, certs.dir, 'orders'), ...options });
   }
 
   /** A server for `payments`'s routes presenting `presenting`'s certificate, and orders' client pointed at it. */
