@@ -3,11 +3,11 @@
 #   docker build --build-arg SERVICE=mesh   -t portcullis/mesh .     (the `mesh` command: issues certificates)
 # docker compose builds all of them (see docker-compose.yml).
 #
-# NODE_IMAGE: machines without registry access substitute a local Node 24 image
+# NODE_IMAGE: machines without registry access substitute a local Node 26 image
 # (tools/containers/base-image.sh builds one from Debian's archive).
 # Behind an inspecting proxy, hand its CA bundle to the install steps as a secret:
 #   --secret id=ca,src=/etc/ssl/certs/ca-certificates.crt   (needs BuildKit)
-ARG NODE_IMAGE=node:24-bookworm-slim
+ARG NODE_IMAGE=node:26-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Builds the mesh's images with BuildKit: portcullis/mesh (the certificate job) and one per service.
-# Usage: tools/containers/build-images.sh [base-image]    (default: node:24-bookworm-slim)
+# Usage: tools/containers/build-images.sh [base-image]    (default: node:26-bookworm-slim)
 # An extra CA bundle for an inspecting proxy is passed as a build secret when PORTCULLIS_BUILD_CA
 # names a file (default: the system bundle, when it exists).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-base="${1:-node:24-bookworm-slim}"
+base="${1:-node:26-bookworm-slim}"
 ca="${PORTCULLIS_BUILD_CA:-/etc/ssl/certs/ca-certificates.crt}"
 secret=()
 [ -s "$ca" ] && secret=(--secret "id=ca,src=$ca")

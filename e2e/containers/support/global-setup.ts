@@ -25,7 +25,7 @@ declare global {
 export default async function globalSetup(): Promise<void> {
   const manifestFile = join(REPO_ROOT, 'mesh.yaml');
   const manifest = loadManifest(manifestFile);
-  execFileSync('bash', [join(REPO_ROOT, 'tools/containers/build-images.sh'), process.env.PORTCULLIS_NODE_IMAGE ?? 'node:24-bookworm-slim'], {
+  execFileSync('bash', [join(REPO_ROOT, 'tools/containers/build-images.sh'), process.env.PORTCULLIS_NODE_IMAGE ?? 'node:26-bookworm-slim'], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 
