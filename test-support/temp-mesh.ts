@@ -35,3 +35,15 @@ export async function tempCerts(manifest: Manifest = repoManifest(), options: Is
   const result = await issueMeshCertificates(manifest, temp.dir, options);
   return { ...temp, manifest, result };
 }
+
+/**
+ * The real manifest with every service's local address moved to another /24 of the loopback range,
+ * keeping its last octet (127.0.0.3 -> `${prefix}.3`): a mesh of a test's own, next to the driver's.
+ */
+export function relocatedManifest(prefix: string): { text: string; manifest: () => Manifest } {
+  const edits = [...repoManifest().services.values()].map((service): [string, string] => {
+    const host = service.addresses.get('local')!.host;
+    return [`local: ${host}\n`, `local: ${prefix}.${host.split('.').pop()}\n`];
+  });
+  return editedManifest(...edits);
+}

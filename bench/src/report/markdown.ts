@@ -21,6 +21,7 @@ export function renderMarkdown(results: BenchResults): string {
     chain(results),
     authority(results),
     footprint(results),
+    soak(results),
   ].join('\n\n') + '\n';
 }
 
@@ -229,3 +230,39 @@ ${table(['Start', 'ready in'], [
 **What limits it.** Node and NestJS loading their modules in each service, all four at once on ${r.machine.cores} cores, and
 \`pnpm start\` checking the build (\`tsc -b\`) before it starts them.`;
 }
+
+/** The soak's section: every figure is the run's own, and each verdict is computed from them. */
+function soak(r: BenchResults): string {
+  const s = r.soak;
+  if (!s) return '## 6. Soak\n\nNot measured yet: `pnpm bench --soak` runs it (20 minutes) and adds it here.';
+  const p = s.plan;
+  const rows = Object.entries(s.trends).map(([name, t]) => [
+    name,
+    mb(t.rssBytes.start),
+    mb(t.rssBytes.warm),
+    mb(t.rssBytes.end),
+    mb(t.rssBytes.peak),
+    `${(t.rssMaxDriftAfterWarmup * 100).toFixed(1)}%${t.rssMaxDriftAfterWarmup <= SOAK_RSS_DRIFT ? '' : ' (over 15%)'}`,
+    `${(t.rssBytesPerMinute / 2 ** 20).toFixed(2)} MB`,
+    `${t.openFds.warm} → ${t.openFds.end} (peak ${t.openFds.peak})`,
+  ]);
+  const drifting = Object.entries(s.trends).filter(([, t]) => t.rssMaxDriftAfterWarmup > SOAK_RSS_DRIFT).map(([name]) => name);
+  const q = s.requests;
+  return `## 6. Soak
+
+Measured ${s.measuredAt.slice(0, 16).replace('T', ' ')} UTC on Node ${s.node} by \`pnpm bench --soak\`: the local mesh under
+${n0(p.ratePerSecond)} requests/s for ${p.minutes} minutes from an outside client (Node's own \`https\`, the demo client's
+files re-read as they are renewed), ${pct(p.orderShare)} of them \`POST /orders\`, the rest \`GET /inventory\`, one in ${p.freshEvery} on a new
+connection (a full mTLS handshake at the gateway). Leaves lived ${p.leafLifetime}, so the runner renewed ${s.renewals} certificates
+along the way. Each service's RSS and open file descriptors were read from /proc every 5 s; "warm" is the median of
+the first minute after the ${p.warmupMinutes}-minute warm-up, and the drift is the largest distance of any later sample from it.
+
+${table(['Requests', 'per second', 'failed', 'p50', 'p99'], [[n0(q.sent), n0(q.perSecond), n0(q.failed), `${ms(q.p50Ms)} ms`, `${ms(q.p99Ms)} ms`]])}
+
+${table(['Service', 'RSS at start', `warm (minute ${p.warmupMinutes})`, 'end', 'peak', 'largest drift after warm-up', 'trend per minute', 'open fds warm → end'], rows)}
+
+${drifting.length === 0 ? `Every service stayed within ${pct(SOAK_RSS_DRIFT)} of its warm RSS from minute ${p.warmupMinutes} to minute ${p.minutes}.` : `Over ${pct(SOAK_RSS_DRIFT)} from the warm RSS: ${drifting.join(', ')}.`}${q.failed === 0 ? ' No request failed.' : ` ${n0(q.failed)} requests failed: ${Object.entries(q.failures).map(([why, count]) => `${why} (${count})`).join(', ')}.`}`;
+}
+
+/** How far a service's RSS may move after the warm-up and still count as flat. */
+const SOAK_RSS_DRIFT = 0.15;

@@ -9,3 +9,4 @@ export { renewAll, revokeWorkload, rotateAuthority, type RunningMesh, type StepT
 export { externalClient, type ExternalClient } from './clients';
 export { certificateTimeline } from './timeline';
 export { SERVICE_NODE_FLAGS } from './service-runtime';
+export * from './soak';
