@@ -43,10 +43,15 @@ describe('a CA rotation seen by a client outside the mesh', () => {
     work.remove();
   });
 
-  it('meets no failed request while re-reading its files once a second', async () => {
+  /**
+   * Runs `during` while the outside client re-reads its files once a second and
+   * calls the gateway with them; returns what `during` returned, the tally and
+   * the client's last copy of its files.
+   */
+  async function withOutsideClient<T>(during: () => Promise<T>): Promise<{ result: T; tally: OutsideTally; snapshot: string }> {
     const demo = identityFiles(mesh.certsDir, 'demo-client');
     const gateway = originOf(mesh.manifest, 'gateway', mesh.environment);
-    const rootBefore = readFileSync(demo.bundle, 'utf8');
+    const snapshots = join(work.dir, `snapshots-${Date.now()}`);
 
     // The partner's own copy of its files, refreshed once a second from one version of them
     // (`..data` resolved once), into a new folder each time so that a curl never reads half of one.
@@ -54,11 +59,11 @@ describe('a CA rotation seen by a client outside the mesh', () => {
     let generation = 0;
     const reread = () => {
       const from = realpathSync(join(demo.dir, DATA_LINK));
-      const to = join(work.dir, 'snapshots', String(generation++));
+      const to = join(snapshots, String(generation++));
       mkdirSync(to, { recursive: true });
       for (const name of ['tls.crt', 'tls.key', 'ca.crt']) copyFileSync(join(from, name), join(to, name));
       snapshot = to;
-      if (generation > 5) rmSync(join(work.dir, 'snapshots', String(generation - 6)), { recursive: true, force: true });
+      if (generation > 5) rmSync(join(snapshots, String(generation - 6)), { recursive: true, force: true });
     };
     reread();
     const rereading = setInterval(reread, REREAD_EVERY_MS);
@@ -81,30 +86,56 @@ describe('a CA rotation seen by a client outside the mesh', () => {
       }
     };
     const workers = Array.from({ length: CURLS_IN_FLIGHT }, worker);
-
-    let rotation: { code: number | null; stdout: string; stderr: string };
     try {
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       rotating = true;
-      rotation = await meshCommand(['ca', 'rotate', `--overlap=${OVERLAP}`], manifestFile, mesh.certsDir);
+      const result = await during();
       rotating = false;
       // The partner takes up the last step within a second; keep calling until it has and a little after.
       await new Promise((resolve) => setTimeout(resolve, 2 * REREAD_EVERY_MS));
+      return { result, tally, snapshot };
     } finally {
       stop = true;
       await Promise.all(workers);
       clearInterval(rereading);
     }
+  }
+
+  /** The rotation happened: the partner's bundle now holds one root, and not the one it had before. */
+  function expectRotated(snapshot: string, rootBefore: string): void {
+    const rootsAfter = pemCertificates(readFileSync(join(snapshot, 'ca.crt'), 'utf8'));
+    expect(rootsAfter).toHaveLength(1);
+    expect(new X509Certificate(rootsAfter[0]!).fingerprint256).not.toBe(new X509Certificate(rootBefore).fingerprint256);
+  }
+
+  const rotate = (killWhenSaid?: RegExp) => meshCommand(['ca', 'rotate', `--overlap=${OVERLAP}`], manifestFile, mesh.certsDir, killWhenSaid);
+
+  it('meets no failed request while re-reading its files once a second', async () => {
+    const rootBefore = readFileSync(identityFiles(mesh.certsDir, 'demo-client').bundle, 'utf8');
+    const { result: rotation, tally, snapshot } = await withOutsideClient(() => rotate());
     console.log(`outside client during "mesh ca rotate --overlap=${OVERLAP}": ${JSON.stringify(tally)}\nmesh ca rotate said:\n${rotation.stdout}${rotation.stderr}`);
 
     expect(rotation.code).toBe(0);
     expect(rotation.stdout).toMatch(/^introduce: waiting \d+\.\d s, until \d\d:\d\d:\d\d UTC \(overlap/m);
     expect(rotation.stdout).toMatch(/^switch: waiting \d+\.\d s, until \d\d:\d\d:\d\d UTC \(overlap/m);
-    // The rotation happened: the partner's bundle now holds one root, and not the one it started with.
-    const rootsAfter = pemCertificates(readFileSync(join(snapshot, 'ca.crt'), 'utf8'));
-    expect(rootsAfter).toHaveLength(1);
-    expect(new X509Certificate(rootsAfter[0]!).fingerprint256).not.toBe(new X509Certificate(rootBefore).fingerprint256);
+    expectRotated(snapshot, rootBefore);
+    expect(tally.duringRotation).toBeGreaterThan(50);
+    expect(tally).toEqual({ sent: tally.sent, duringRotation: tally.duringRotation, failed: 0, failures: {} });
+  }, 180_000);
 
+  it('still meets none when the rotation is killed during each overlap and run again', async () => {
+    const rootBefore = readFileSync(identityFiles(mesh.certsDir, 'demo-client').bundle, 'utf8');
+    const { result: runs, tally, snapshot } = await withOutsideClient(async () => [
+      await rotate(/^introduce: waiting/m),
+      await rotate(/^switch: waiting/m),
+      await rotate(),
+    ]);
+    console.log(`outside client during a killed and resumed rotation: ${JSON.stringify(tally)}\n${runs.map((run, n) => `run ${n + 1} said:\n${run.stdout}${run.stderr}`).join('')}`);
+
+    expect(runs.map((run) => run.signal ?? run.code)).toEqual(['SIGKILL', 'SIGKILL', 0]);
+    expect(runs[1]!.stdout).toMatch(/^resuming a rotation found introduced/m);
+    expect(runs[2]!.stdout).toMatch(/^resuming a rotation found switched/m);
+    expectRotated(snapshot, rootBefore);
     expect(tally.duringRotation).toBeGreaterThan(50);
     expect(tally).toEqual({ sent: tally.sent, duringRotation: tally.duringRotation, failed: 0, failures: {} });
   }, 180_000);
@@ -127,8 +158,13 @@ function curlOnce(origin: string, files: string, order: boolean): Promise<{ code
   });
 }
 
-/** Runs the built `mesh` command against this test's mesh and collects what it prints. */
-function meshCommand(args: readonly string[], manifestFile: string, certsDir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs the built `mesh` command against this test's mesh and collects what it prints; kills it (SIGKILL) once it says `killWhenSaid`. */
+function meshCommand(
+  args: readonly string[],
+  manifestFile: string,
+  certsDir: string,
+  killWhenSaid?: RegExp,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(REPO_ROOT, 'tools/mesh/dist/cli.js'), ...args], {
       cwd: REPO_ROOT,
@@ -137,9 +173,12 @@ function meshCommand(args: readonly string[], manifestFile: string, certsDir: st
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (killWhenSaid?.test(stdout)) child.kill('SIGKILL');
+    });
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
 }

@@ -56,7 +56,7 @@ export async function rotateAuthority(mesh: RunningMesh, options: RotateOptions 
   await publish(mesh, () => switchToNextAuthority(mesh.certsDir, overlapMs));
   const newIntermediate = new X509Certificate(readFileSync(files.intermediateCert)).fingerprint256;
   const newRoot = new X509Certificate(readFileSync(files.rootCert)).fingerprint256;
-  say('switch: reissued every certificate under the next CA');
+  say('switch: every certificate is issued under the new CA');
   await waitForEvery(mesh, (_service, health) => health.certificate.intermediate === newIntermediate, 'a certificate from the new CA');
   say(`switch: every service serves a certificate from the new CA (${formatDuration(Date.now() - started)})`);
   await waitForOverlap(mesh.certsDir, overlapMs, 'for outside clients to re-read their tls.crt and tls.key before the old root is retired', say);
