@@ -11,8 +11,10 @@ import { editedManifest, REPO_ROOT, tempDir } from '../../test-support/temp-mesh
  * The rotation seen from outside the mesh: an integration partner that
  * re-reads its ca.crt, tls.crt and tls.key once a second, and calls the
  * gateway with curl, a new connection per request. `mesh ca rotate` must give
- * it the time to catch up at every step. PORTCULLIS_TEST_OVERLAP (default
- * 3s) lets you watch the failure with an overlap of 0s.
+ * it the time to catch up at every step, also when it is killed during an
+ * overlap and run again. PORTCULLIS_TEST_OVERLAP (default 3s) lets you try
+ * 0s: the client then fails in some runs, not all, because the steps follow
+ * each other about as fast as it re-reads (one run of four: 11 of 419).
  */
 const OVERLAP = process.env.PORTCULLIS_TEST_OVERLAP ?? '3s';
 const REREAD_EVERY_MS = 1_000;
