@@ -10,6 +10,7 @@ import {
   meshFastifyOptions,
   SERVER_LIMITS,
   secureFastify,
+  svidRules,
   type Identity,
   type ServerLimits,
 } from '@portcullis/trust';
@@ -25,7 +26,7 @@ export function sourceOf(manifest: Manifest, certsDir: string, name: string): Id
 
 function expectationFor(manifest: Manifest, name: string) {
   const workload = manifest.services.get(name) ?? manifest.clients.get(name)!;
-  return { id: workload.id, trustDomain: manifest.trustDomain, fix: 'test' };
+  return { id: workload.id, ...svidRules(manifest), fix: 'test' };
 }
 
 /**

@@ -1,5 +1,6 @@
 export { DATA_LINK, identityFiles, type IdentityFiles } from './files';
-export { subjectAltNames, spiffeIdOf, svidProblem, trustDomainOf, type SubjectAltNames, type SvidRole } from './svid';
+export { LEAF_LIFETIME_MARGIN_MS, subjectAltNames, spiffeIdOf, svidProblem, svidRules, trustDomainOf, type SubjectAltNames, type SvidRole, type SvidRules } from './svid';
+export { leafExtensions, type LeafExtensions } from './leaf-extensions';
 export { displayPath, IdentityError, loadIdentity, parseDenyList, pemCertificates, verifyChain, type Identity, type IdentityExpectation } from './identity';
 export { IdentitySource, type IdentityListener } from './source';
 export { watchIdentity, type IdentityWatch, type WatchOptions } from './watch';

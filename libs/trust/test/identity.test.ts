@@ -9,6 +9,7 @@ describe('loading an identity at start-up', () => {
   const expectOrders = (): IdentityExpectation => ({
     id: 'spiffe://portcullis.local/service/orders',
     trustDomain: 'portcullis.local',
+    leafLifetimeMs: certs.manifest.certificates.leafLifetimeMs,
     fix: 'pnpm mesh certs orders',
   });
   const failure = (files = identityFiles(certs.dir, 'orders'), expect = expectOrders()) => {
@@ -92,7 +93,7 @@ describe('an identity source', () => {
     const certs = await tempCerts();
     try {
       const files = identityFiles(certs.dir, 'orders');
-      const source = IdentitySource.open(files, { id: 'spiffe://portcullis.local/service/orders', trustDomain: 'portcullis.local', fix: 'x' });
+      const source = IdentitySource.open(files, { id: 'spiffe://portcullis.local/service/orders', trustDomain: 'portcullis.local', leafLifetimeMs: HOURS(24), fix: 'x' });
       const seen: string[] = [];
       source.onChange((identity) => seen.push(identity.leaf.serialNumber));
       const before = source.current().leaf.serialNumber;

@@ -1,7 +1,7 @@
 import type { TLSSocket } from 'node:tls';
 import { workloadWithId, type Manifest } from '@portcullis/manifest';
 import type { Identity } from '../identity';
-import { spiffeIdOf, svidProblem } from '../svid';
+import { spiffeIdOf, svidProblem, svidRules, type SvidRules } from '../svid';
 
 /** Who is on the other end of a connection, as far as the mesh is concerned. */
 export interface Peer {
@@ -29,8 +29,9 @@ interface Known {
 
 /**
  * Identifies the client of a TLS connection. OpenSSL has already checked the
- * chain against the mesh bundle; this adds the SPIFFE rules (one URI SAN, not
- * a CA, clientAuth, our trust domain) and requires an identity the manifest
+ * chain against the mesh bundle; this adds the SPIFFE rules (one URI SAN, cA=false,
+ * no certificate signing, clientAuth, our trust domain, no longer-lived than the
+ * manifest's leaves) and requires an identity the manifest
  * knows, once per connection. On every request it checks what can change
  * while a keep-alive connection stays open: the certificate's expiry and the
  * deny list. (A change of trusted roots closes the connections opened before
@@ -38,12 +39,15 @@ interface Known {
  */
 export class PeerIdentifier {
   private readonly known = new WeakMap<TLSSocket, Known>();
+  private readonly rules: SvidRules;
 
   /** `revoked` returns the current deny list. */
   constructor(
     private readonly manifest: Manifest,
     private readonly revoked: () => Identity['revoked'],
-  ) {}
+  ) {
+    this.rules = svidRules(manifest);
+  }
 
   identify(socket: TLSSocket, now: Date | number = Date.now()): PeerVerdict {
     let known = this.known.get(socket);
@@ -68,7 +72,7 @@ export class PeerIdentifier {
     const cert = socket.getPeerX509Certificate();
     if (!cert) return { ok: false, reason: 'no client certificate' };
     const id = spiffeIdOf(cert);
-    const problem = svidProblem(cert, 'client', this.manifest.trustDomain);
+    const problem = svidProblem(cert, 'client', this.rules);
     if (problem) return { ok: false, reason: `not a valid SPIFFE client certificate: ${problem}`, ...(id ? { id } : {}) };
     const workload = workloadWithId(this.manifest, id!);
     if (!workload) return { ok: false, reason: 'identity not in the manifest', id: id! };
