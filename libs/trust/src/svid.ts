@@ -108,8 +108,9 @@ function lifetimeProblem(cert: X509Certificate, leafLifetimeMs: number): string 
 function duration(ms: number): string {
   const minutes = Math.round(ms / 60_000);
   if (minutes < 120) return `${minutes} minutes`;
-  const hours = Math.round(minutes / 60);
-  return hours < 72 ? `${hours} hours` : `${Math.round(hours / 24)} days`;
+  const hours = Math.floor(minutes / 60);
+  if (hours >= 72) return `${Math.round(minutes / 1440)} days`;
+  return minutes % 60 === 0 ? `${hours} hours` : `${hours} hours ${minutes % 60} minutes`;
 }
 
 /** The SPIFFE ID of an SVID leaf (its single `spiffe://` URI SAN), or undefined. */

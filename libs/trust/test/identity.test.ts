@@ -1,7 +1,7 @@
 import { copyFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { issueMeshCertificates } from '@portcullis/pki';
 import { displayPath as show, identityFiles, IdentityError, IdentitySource, loadIdentity, type IdentityExpectation } from '@portcullis/trust';
-import { forgeLeaf, foreignAuthority, HOURS, meshAuthority, writeIdentity } from '../../../test-support/forge';
+import { forgeLeaf, foreignAuthority, HOURS, meshAuthority, SVID_RULE_BREAKERS, writeIdentity } from '../../../test-support/forge';
 import { tempCerts } from '../../../test-support/temp-mesh';
 
 describe('loading an identity at start-up', () => {
@@ -71,6 +71,16 @@ describe('loading an identity at start-up', () => {
     expect(failure()).toBe(
       `${show(files.cert)} is not signed by any certificate authority in ${show(files.bundle)}; reissue it from the mesh CA with "pnpm mesh certs orders"`,
     );
+  });
+
+  it.each(SVID_RULE_BREAKERS)('refuses to start with a leaf of its own with $name', async ({ change, problem }) => {
+    const ca = meshAuthority(certs.dir);
+    const forged = await forgeLeaf(certs.manifest, 'orders', ca.intermediate, change);
+    const files = writeIdentity(identityFiles(certs.dir, 'orders').dir, forged, ca.bundlePem);
+    const message = failure();
+    expect(message).toMatch(new RegExp(`^${show(files.cert)} is not a usable SPIFFE certificate: `));
+    expect(message).toMatch(problem);
+    expect(message).toMatch(/; reissue it with "pnpm mesh certs orders"$/);
   });
 
   it('reads a file put in place of a ..data link as it is', () => {
