@@ -1,4 +1,6 @@
+import { appendFileSync } from 'node:fs';
 import { Client } from 'undici';
+import { identityFiles } from '@portcullis/trust';
 import type { Manifest } from '@portcullis/manifest';
 import { forgeLeaf, foreignAuthority } from '../../../test-support/forge';
 import { tempCerts } from '../../../test-support/temp-mesh';
@@ -94,5 +96,57 @@ describe('authorization by caller identity on a real mTLS server', () => {
     await expect(client.request({ method: 'POST', path: '/charges', body: '{}' })).rejects.toThrow(/unknown ca|socket hang up|other side closed/i);
     await client.close();
     expect(server.reached).toEqual([]);
+  });
+});
+
+describe('a revoked caller', () => {
+  let certs: Awaited<ReturnType<typeof tempCerts>>;
+  let server: Awaited<ReturnType<typeof startTrustedServer>>;
+  beforeAll(async () => {
+    certs = await tempCerts();
+    server = await startTrustedServer(certs.manifest, certs.dir, 'payments');
+  });
+  afterAll(async () => {
+    await server.close();
+    certs.remove();
+  });
+
+  it('is told 403 "certificate revoked", with no serial, and the log says which certificate', async () => {
+    const serial = identityOf(certs.manifest, certs.dir, 'orders').leaf.serialNumber;
+    appendFileSync(identityFiles(certs.dir, 'payments').revoked, `${serial}\n`);
+    expect(server.source.reload()).toEqual({ changed: true });
+    server.audit.length = 0;
+
+    const client = clientAs(certs.manifest, certs.dir, server.port, 'orders');
+    try {
+      const response = await client.request({ method: 'POST', path: '/charges', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const text = await response.body.text();
+      expect(response.statusCode).toBe(403);
+      expect(JSON.parse(text)).toEqual({
+        statusCode: 403,
+        error: 'Forbidden',
+        message: 'certificate revoked',
+        caller: 'spiffe://portcullis.local/service/orders',
+        route: 'POST /charges',
+      });
+      expect(text).not.toContain(serial);
+    } finally {
+      await client.close();
+    }
+    expect(server.reached).toEqual([]);
+    expect(server.audit.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({ event: 'mtls.refused', stage: 'request', class: 'revoked', reason: `certificate ${serial} has been revoked` }),
+    ]);
+  });
+
+  it('does not change what other refused callers are told', async () => {
+    const client = clientAs(certs.manifest, certs.dir, server.port, 'gateway');
+    try {
+      const response = await client.request({ method: 'POST', path: '/charges', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(response.statusCode).toBe(403);
+      expect(((await response.body.json()) as { message: string }).message).toBe('spiffe://portcullis.local/service/gateway may not call POST /charges');
+    } finally {
+      await client.close();
+    }
   });
 });
