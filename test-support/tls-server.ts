@@ -11,6 +11,7 @@ import {
   SERVER_LIMITS,
   secureFastify,
   svidRules,
+  type AuditLimits,
   type Identity,
   type ServerLimits,
 } from '@portcullis/trust';
@@ -42,12 +43,14 @@ export async function startTrustedServer(
   service: string,
   presenting = service,
   limits: Partial<ServerLimits> = {},
+  auditLimits: Partial<AuditLimits> = {},
 ) {
   const reached: string[] = [];
   const audit: string[] = [];
   const source = sourceOf(manifest, certsDir, presenting);
   const all = { ...SERVER_LIMITS, ...limits };
-  const context = { service, manifest, source, audit: new AuditLog((line) => audit.push(line)), limits: all };
+  const auditLog = new AuditLog((line) => audit.push(line), { limits: auditLimits });
+  const context = { service, manifest, source, audit: auditLog, limits: all };
   const fastify = Fastify(meshFastifyOptions(source, manifest.tls.minVersion, all));
   secureFastify(fastify, context);
   for (const route of manifest.services.get(service)!.routes) {
@@ -64,5 +67,5 @@ export async function startTrustedServer(
   hardenTlsServer(fastify.server, context);
   await fastify.listen({ host: '127.0.0.1', port: 0 });
   const port = (fastify.server.address() as AddressInfo).port;
-  return { fastify, port, reached, audit, source, close: () => fastify.close() };
+  return { fastify, port, reached, audit, auditLog, source, close: () => fastify.close() };
 }
