@@ -10,6 +10,8 @@ import {
   meshFastifyOptions,
   SERVER_LIMITS,
   secureFastify,
+  svidRules,
+  type AuditLimits,
   type Identity,
   type ServerLimits,
 } from '@portcullis/trust';
@@ -25,7 +27,7 @@ export function sourceOf(manifest: Manifest, certsDir: string, name: string): Id
 
 function expectationFor(manifest: Manifest, name: string) {
   const workload = manifest.services.get(name) ?? manifest.clients.get(name)!;
-  return { id: workload.id, trustDomain: manifest.trustDomain, fix: 'test' };
+  return { id: workload.id, ...svidRules(manifest), fix: 'test' };
 }
 
 /**
@@ -41,12 +43,14 @@ export async function startTrustedServer(
   service: string,
   presenting = service,
   limits: Partial<ServerLimits> = {},
+  auditLimits: Partial<AuditLimits> = {},
 ) {
   const reached: string[] = [];
   const audit: string[] = [];
   const source = sourceOf(manifest, certsDir, presenting);
   const all = { ...SERVER_LIMITS, ...limits };
-  const context = { service, manifest, source, audit: new AuditLog((line) => audit.push(line)), limits: all };
+  const auditLog = new AuditLog((line) => audit.push(line), { limits: auditLimits });
+  const context = { service, manifest, source, audit: auditLog, limits: all };
   const fastify = Fastify(meshFastifyOptions(source, manifest.tls.minVersion, all));
   secureFastify(fastify, context);
   for (const route of manifest.services.get(service)!.routes) {
@@ -63,5 +67,5 @@ export async function startTrustedServer(
   hardenTlsServer(fastify.server, context);
   await fastify.listen({ host: '127.0.0.1', port: 0 });
   const port = (fastify.server.address() as AddressInfo).port;
-  return { fastify, port, reached, audit, source, close: () => fastify.close() };
+  return { fastify, port, reached, audit, auditLog, source, close: () => fastify.close() };
 }

@@ -3,6 +3,7 @@ import { findManifestFile, loadManifest, type Manifest, type Service } from '@po
 import { AuditLog } from './audit';
 import { identityFiles } from './files';
 import { IdentitySource } from './source';
+import { svidRules } from './svid';
 
 /** The default environment: every service as a local process on its own loopback address. */
 export const DEFAULT_ENVIRONMENT = 'local';
@@ -53,7 +54,7 @@ export function openMeshContext(serviceName: string, location: MeshLocation = me
   }
   const source = IdentitySource.open(identityFiles(location.certsDir, serviceName), {
     id: service.id,
-    trustDomain: manifest.trustDomain,
+    ...svidRules(manifest),
     fix: `${ISSUE_COMMAND} ${serviceName}`,
   });
   return { manifest, environment: location.environment, certsDir: location.certsDir, service, source, audit: new AuditLog() };

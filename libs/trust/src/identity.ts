@@ -3,7 +3,7 @@ import { createSecureContext } from 'node:tls';
 import { accessSync, lstatSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { DATA_LINK, type IdentityFiles } from './files';
-import { spiffeIdOf, svidProblem } from './svid';
+import { spiffeIdOf, svidProblem, type SvidRules } from './svid';
 
 /**
  * A workload's identity as loaded from disk and checked: the private key, the
@@ -25,10 +25,10 @@ export interface Identity {
   readonly revoked: ReadonlySet<string>;
 }
 
-export interface IdentityExpectation {
+/** What the manifest expects of a workload's own certificate: its SPIFFE ID, trust domain and longest leaf lifetime. */
+export interface IdentityExpectation extends SvidRules {
   /** The SPIFFE ID the manifest gives this workload. */
   readonly id: string;
-  readonly trustDomain: string;
   /** The command that fixes a bad certificate, quoted in error messages. */
   readonly fix: string;
 }
@@ -65,7 +65,7 @@ export function loadIdentity(files: IdentityFiles, expect: IdentityExpectation, 
   if (chainProblem) {
     fail(`${displayPath(files.cert)} ${chainProblem} in ${displayPath(files.bundle)}; reissue it from the mesh CA with "${expect.fix}"`);
   }
-  const svid = svidProblem(leaf, 'server', expect.trustDomain) ?? svidProblem(leaf, 'client', expect.trustDomain);
+  const svid = svidProblem(leaf, 'server', expect) ?? svidProblem(leaf, 'client', expect);
   if (svid) fail(`${displayPath(files.cert)} is not a usable SPIFFE certificate: ${svid}; reissue it with "${expect.fix}"`);
   const id = spiffeIdOf(leaf)!;
   if (id !== expect.id) {

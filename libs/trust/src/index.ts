@@ -1,10 +1,12 @@
 export { DATA_LINK, identityFiles, type IdentityFiles } from './files';
-export { subjectAltNames, spiffeIdOf, svidProblem, trustDomainOf, type SubjectAltNames, type SvidRole } from './svid';
+export { LEAF_LIFETIME_MARGIN_MS, subjectAltNames, spiffeIdOf, svidProblem, svidRules, trustDomainOf, type SubjectAltNames, type SvidRole, type SvidRules } from './svid';
+export { leafExtensions, type LeafExtensions } from './leaf-extensions';
 export { displayPath, IdentityError, loadIdentity, parseDenyList, pemCertificates, verifyChain, type Identity, type IdentityExpectation } from './identity';
 export { IdentitySource, type IdentityListener } from './source';
 export { watchIdentity, type IdentityWatch, type WatchOptions } from './watch';
 export { authorizeAny, authorizeId, authorizeMemberOf, authorizeOneOf, routeKey, routePolicy, type Authorizer } from './authorize';
-export { AuditLog, type Refusal, type AuditSink } from './audit';
+export { AUDIT_LIMITS, AuditLog, type AuditClock, type AuditLimits, type AuditOptions, type AuditSink, type Refusal } from './audit';
+export { classifyRefusalReason, REFUSAL_CLASSES, type RefusalClass } from './refusal-class';
 export { DEFAULT_ENVIRONMENT, ISSUE_COMMAND, meshLocation, openMeshContext, type MeshContext, type MeshLocation } from './context';
 export { secureContextOptions, serverTlsOptions, TLS12_CIPHERS } from './server/tls-options';
 export { PeerIdentifier, type Peer as MeshPeer, type PeerVerdict } from './server/peer';

@@ -1,7 +1,7 @@
 import { copyFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { issueMeshCertificates } from '@portcullis/pki';
 import { displayPath as show, identityFiles, IdentityError, IdentitySource, loadIdentity, type IdentityExpectation } from '@portcullis/trust';
-import { forgeLeaf, foreignAuthority, HOURS, meshAuthority, writeIdentity } from '../../../test-support/forge';
+import { forgeLeaf, foreignAuthority, HOURS, meshAuthority, SVID_RULE_BREAKERS, writeIdentity } from '../../../test-support/forge';
 import { tempCerts } from '../../../test-support/temp-mesh';
 
 describe('loading an identity at start-up', () => {
@@ -9,6 +9,7 @@ describe('loading an identity at start-up', () => {
   const expectOrders = (): IdentityExpectation => ({
     id: 'spiffe://portcullis.local/service/orders',
     trustDomain: 'portcullis.local',
+    leafLifetimeMs: certs.manifest.certificates.leafLifetimeMs,
     fix: 'pnpm mesh certs orders',
   });
   const failure = (files = identityFiles(certs.dir, 'orders'), expect = expectOrders()) => {
@@ -72,6 +73,16 @@ describe('loading an identity at start-up', () => {
     );
   });
 
+  it.each(SVID_RULE_BREAKERS)('refuses to start with a leaf of its own with $name', async ({ change, problem }) => {
+    const ca = meshAuthority(certs.dir);
+    const forged = await forgeLeaf(certs.manifest, 'orders', ca.intermediate, change);
+    const files = writeIdentity(identityFiles(certs.dir, 'orders').dir, forged, ca.bundlePem);
+    const message = failure();
+    expect(message).toMatch(new RegExp(`^${show(files.cert)} is not a usable SPIFFE certificate: `));
+    expect(message).toMatch(problem);
+    expect(message).toMatch(/; reissue it with "pnpm mesh certs orders"$/);
+  });
+
   it('reads a file put in place of a ..data link as it is', () => {
     const files = identityFiles(certs.dir, 'orders');
     rmSync(files.cert);
@@ -92,7 +103,7 @@ describe('an identity source', () => {
     const certs = await tempCerts();
     try {
       const files = identityFiles(certs.dir, 'orders');
-      const source = IdentitySource.open(files, { id: 'spiffe://portcullis.local/service/orders', trustDomain: 'portcullis.local', fix: 'x' });
+      const source = IdentitySource.open(files, { id: 'spiffe://portcullis.local/service/orders', trustDomain: 'portcullis.local', leafLifetimeMs: HOURS(24), fix: 'x' });
       const seen: string[] = [];
       source.onChange((identity) => seen.push(identity.leaf.serialNumber));
       const before = source.current().leaf.serialNumber;

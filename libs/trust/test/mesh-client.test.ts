@@ -1,6 +1,7 @@
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_MAX_CONNECTIONS_PER_TARGET, MeshCallError, MeshClient, serverTlsOptions, type MeshClientOptions } from '@portcullis/trust';
+import { forgeLeaf, meshAuthority, SVID_RULE_BREAKERS, type ForgedIdentity } from '../../../test-support/forge';
 import { editedManifest, tempCerts } from '../../../test-support/temp-mesh';
 import { identityOf, sourceOf, startTrustedServer } from '../../../test-support/tls-server';
 
@@ -76,10 +77,10 @@ describe('the mesh client', () => {
     }
   });
 
-  /** A bare HTTPS server with payments's certificate answering `answer`, and orders' client pointed at it. */
-  async function ordersCallingRawPayments(answer: Parameters<typeof createServer>[1], options: Partial<MeshClientOptions> = {}) {
+  /** A bare HTTPS server with payments's certificate (or `presenting`, a forged one) answering `answer`, and orders' client pointed at it. */
+  async function ordersCallingRawPayments(answer: Parameters<typeof createServer>[1], options: Partial<MeshClientOptions> = {}, presenting?: ForgedIdentity) {
     const payments = identityOf(certs.manifest, certs.dir, 'payments');
-    const server = createServer(serverTlsOptions(payments, 'TLSv1.3'), answer);
+    const server = createServer(serverTlsOptions(presenting ? { ...payments, ...presenting } : payments, 'TLSv1.3'), answer);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const client = ordersClientCallingPaymentsOn((server.address() as AddressInfo).port, options);
     return {
@@ -99,6 +100,24 @@ describe('the mesh client', () => {
     });
     try {
       await expect(client.call('payments', 'POST', '/charges', {})).rejects.toThrow('call to payments failed: answered 200 with a body that is not JSON');
+    } finally {
+      await close();
+    }
+  });
+
+  it.each(SVID_RULE_BREAKERS)('refuses to send anything to a server whose mesh-signed leaf has $name', async ({ change, problem }) => {
+    const forged = await forgeLeaf(certs.manifest, 'payments', meshAuthority(certs.dir).intermediate, change);
+    let answered = 0;
+    const { client, close } = await ordersCallingRawPayments((_request, response) => {
+      answered++;
+      response.end();
+    }, {}, forged);
+    try {
+      const call = client.call('payments', 'POST', '/charges', { reference: 'r', amountCents: 1 });
+      await expect(call).rejects.toThrow(MeshCallError);
+      await expect(call).rejects.toThrow(/payments presented an unusable certificate \(spiffe:\/\/portcullis\.local\/service\/payments\)/);
+      await expect(call).rejects.toThrow(problem);
+      expect(answered).toBe(0);
     } finally {
       await close();
     }

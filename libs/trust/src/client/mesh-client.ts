@@ -5,6 +5,7 @@ import type { Identity } from '../identity';
 import { secureContextOptions } from '../server/tls-options';
 import type { IdentitySource } from '../source';
 import { pinServerIdentity } from './pin';
+import { svidRules } from '../svid';
 
 /** A call to a peer that did not produce a usable answer: refused handshake, wrong identity, timeout, connection refused, a broken body. */
 export class MeshCallError extends Error {
@@ -164,7 +165,7 @@ export class MeshClient {
       rejectUnauthorized: true,
       // The target's name, never an IP: SNI must be a host name, and the pin below is what identifies the server.
       servername: target,
-      checkServerIdentity: pinServerIdentity(target, expectedId, manifest.trustDomain, identity.revoked),
+      checkServerIdentity: pinServerIdentity(target, expectedId, svidRules(manifest), identity.revoked),
       timeout: this.timeouts.connect,
       allowH2: false,
     });

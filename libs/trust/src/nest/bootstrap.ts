@@ -66,7 +66,11 @@ async function startService(appModule: Type, context: MeshContext): Promise<Nest
     onReloaded: (identity) => logger.log({ message: 'identity reloaded', ...describe(identity) }),
     onRefused: (reason) => logger.warn({ message: 'identity update refused; still serving the previous one', reason }),
   });
-  adapter.getInstance().server.once('close', () => watch.close());
+  adapter.getInstance().server.once('close', () => {
+    watch.close();
+    // Refusals counted past the log's rate and not yet summarised are written before the process goes.
+    audit.flush();
+  });
   return app;
 }
 
