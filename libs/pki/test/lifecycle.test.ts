@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import { cpSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   authorityFiles,
   type AuthorityFiles,
@@ -211,6 +212,28 @@ describe('the CA lock', () => {
         });
       await Promise.all([writer('a'), writer('b')]);
       expect(events).toEqual(['a in', 'a out', 'b in', 'b out']);
+    } finally {
+      certs.remove();
+    }
+  });
+
+  it('takes over a lock whose holder died, once, and never moves a fresh lock away', async () => {
+    const certs = await tempCerts();
+    try {
+      const lock = join(certs.dir, 'ca', '.lock');
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'owner'), 'a process that died');
+      const longAgo = new Date(Date.now() - 3 * 60_000);
+      utimesSync(lock, longAgo, longAgo);
+      const staleInode = statSync(lock).ino;
+
+      await withAuthorityLock(certs.dir, async () => {
+        // Held now by this writer. A second waiter that saw the dead one's lock as stale a moment ago
+        // tries to move it aside under the same name: the name is taken, and the fresh lock stays.
+        expect(() => renameSync(lock, `${lock}.stale-${staleInode}`)).toThrow(/ENOTEMPTY|EEXIST/);
+        expect(readFileSync(join(lock, 'owner'), 'utf8')).not.toBe('a process that died');
+      });
+      expect(existsSync(lock)).toBe(false);
     } finally {
       certs.remove();
     }
