@@ -1,11 +1,13 @@
 import { addressOf, loadManifest, ManifestError, originOf, parseManifest, workloadWithId } from '@portcullis/manifest';
 import { editedManifest, lineOf, MANIFEST_FILE, manifestText, repoManifest } from '../../../test-support/temp-mesh';
 
-function problemsOf(build: () => unknown): string {
+/** The problems a manifest is refused for, one `file:line: where: message` per line; the code says which kind of refusal. */
+function problemsOf(build: () => unknown, code = 'PORTCULLIS_ERR_MANIFEST_INVALID'): string {
   try {
     build();
   } catch (error) {
     expect(error).toBeInstanceOf(ManifestError);
+    expect((error as ManifestError).code).toBe(code);
     return (error as ManifestError).message;
   }
   throw new Error('the manifest was accepted');
@@ -118,7 +120,7 @@ describe('a broken manifest', () => {
   });
 
   it('says how to fix a missing file', () => {
-    expect(problemsOf(() => loadManifest('/nonexistent/mesh.yaml'))).toBe(
+    expect(problemsOf(() => loadManifest('/nonexistent/mesh.yaml'), 'PORTCULLIS_ERR_MANIFEST_MISSING')).toBe(
       '/nonexistent/mesh.yaml: does not exist; create it or point PORTCULLIS_MANIFEST at the mesh manifest',
     );
   });
