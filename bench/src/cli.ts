@@ -3,7 +3,8 @@
  * and writes results.json, chart.svg and BENCHMARKS.md to bench/ (or to
  * `--out <dir>`). `--smoke` runs each scenario briefly, only to prove that it
  * still runs (CI does this); its figures mean nothing and it writes to a
- * temporary directory unless told otherwise. `--render` only rewrites the
+ * temporary directory unless told otherwise. `--keep-alive-only` runs the keep-alive
+ * scenario alone and writes keep-alive.json into `--out` (to compare two builds). `--render` only rewrites the
  * chart and BENCHMARKS.md from the results.json already there (after editing
  * the report's text), measuring nothing. `--soak` runs only the 20-minute soak and adds it to the
  * results.json already there (a full run keeps the last soak's figures).
@@ -56,6 +57,23 @@ async function main(args: readonly string[]): Promise<void> {
   log(`${plan.name} plan on ${machine.cpu}, ${machine.cores} cores; ${layout.description}`);
 
   const fixture = await createFixture();
+  if (args.includes('--keep-alive-only')) {
+    // The one scenario that shows what the per-request path costs, in about three minutes instead of eight.
+    try {
+      const servers = await startServers(fixture, layout);
+      try {
+        const report = await keepAliveScenario(fixture, servers, layout, plan.keepAlive, log);
+        mkdirSync(outDir, { recursive: true });
+        writeFileSync(join(outDir, 'keep-alive.json'), JSON.stringify(report, null, 2) + '\n');
+        process.stdout.write(`${JSON.stringify(report.ratios, null, 2)}\n`);
+      } finally {
+        await servers.stop();
+      }
+    } finally {
+      fixture.remove();
+    }
+    return;
+  }
   let keepAlive, handshakes;
   try {
     const servers = await startServers(fixture, layout);
