@@ -3,6 +3,7 @@ import Fastify from 'fastify';
 import type { Manifest } from '@portcullis/manifest';
 import {
   AuditLog,
+  jsonLineSink,
   hardenTlsServer,
   identityFiles,
   IdentitySource,
@@ -49,7 +50,7 @@ export async function startTrustedServer(
   const audit: string[] = [];
   const source = sourceOf(manifest, certsDir, presenting);
   const all = { ...SERVER_LIMITS, ...limits };
-  const auditLog = new AuditLog((line) => audit.push(line), { limits: auditLimits });
+  const auditLog = new AuditLog(jsonLineSink((line) => audit.push(line)), { limits: auditLimits });
   const context = { service, manifest, source, audit: auditLog, limits: all };
   const fastify = Fastify(meshFastifyOptions(source, manifest.tls.minVersion, all));
   secureFastify(fastify, context);

@@ -2,8 +2,8 @@ import { classifyRefusalReason, type RefusalClass } from './refusal-class';
 import { TokenBucket } from './token-bucket';
 
 /**
- * Refusals are security events: each one is written as one JSON line on
- * stdout, with who (or why nobody), what and why, so a log pipeline can alert
+ * Refusals are security events: each one is written as one log event (a
+ * JSON line through the service's pino logger), with who (or why nobody), what and why, so a log pipeline can alert
  * on them without parsing prose. A flood of bad handshakes must not become a
  * flood of lines (16,382 in 3 minutes was measured), so past a rate the log
  * counts instead: what was not written line by line is written as one
@@ -19,9 +19,25 @@ export interface Refusal {
   readonly peer?: string;
   readonly route?: string;
   readonly remoteAddress?: string;
+  /** The request's id and trace, for a refusal at the request stage. */
+  readonly request_id?: string;
+  readonly trace_id?: string;
+  readonly span_id?: string;
 }
 
-export type AuditSink = (line: string) => void;
+/** One audit event: `mtls.refused` with the refusal's fields, or `mtls.refused.summary`. */
+export interface AuditRecord {
+  readonly event: 'mtls.refused' | 'mtls.refused.summary';
+  readonly [field: string]: unknown;
+}
+
+/** Where audit events go: the service's logger, or (tests, tools) JSON lines. */
+export type AuditSink = (record: AuditRecord) => void;
+
+/** Audit events as JSON lines with their time and level, for a writer that is not a logger. */
+export function jsonLineSink(write: (line: string) => void = (line) => process.stdout.write(line + '\n')): AuditSink {
+  return (record) => write(JSON.stringify({ time: new Date().toISOString(), level: 'warn', ...record }));
+}
 
 /** Time, injectable so that a test can flood the log without waiting. */
 export interface AuditClock {
@@ -74,7 +90,7 @@ export class AuditLog {
   private unwrittenSince = 0;
 
   constructor(
-    private readonly sink: AuditSink = (line) => process.stdout.write(line + '\n'),
+    private readonly sink: AuditSink = jsonLineSink(),
     options: AuditOptions = {},
   ) {
     this.limits = { ...AUDIT_LIMITS, ...options.limits };
@@ -88,7 +104,7 @@ export class AuditLog {
     const { class: given, ...fields } = refusal;
     const refusalClass = given ?? classifyRefusalReason(refusal.reason);
     if (this.bucket.take(now)) {
-      this.sink(JSON.stringify({ time: new Date(now).toISOString(), level: 'warn', event: 'mtls.refused', ...fields, class: refusalClass }));
+      this.sink({ event: 'mtls.refused', ...fields, class: refusalClass });
       return;
     }
     if (this.unwritten.size === 0) {
@@ -106,17 +122,12 @@ export class AuditLog {
     if (this.unwritten.size === 0) return;
     const counts = [...this.unwritten.values()].sort((a, b) => b.count - a.count);
     this.unwritten = new Map();
-    const now = this.clock.now();
-    this.sink(
-      JSON.stringify({
-        time: new Date(now).toISOString(),
-        level: 'warn',
-        event: 'mtls.refused.summary',
-        since: new Date(this.unwrittenSince).toISOString(),
-        notLogged: counts.reduce((sum, tally) => sum + tally.count, 0),
-        counts,
-      }),
-    );
+    this.sink({
+      event: 'mtls.refused.summary',
+      since: new Date(this.unwrittenSince).toISOString(),
+      notLogged: counts.reduce((sum, tally) => sum + tally.count, 0),
+      counts,
+    });
   }
 
   /** How many refusals there were since start, written line by line or not, for the status route and metrics. */

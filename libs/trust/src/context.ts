@@ -1,9 +1,12 @@
 import { dirname, join, resolve } from 'node:path';
 import { findManifestFile, loadManifest, ManifestError, type Manifest, type Service } from '@portcullis/manifest';
+import type { Logger } from 'pino';
 import { AuditLog } from './audit';
 import { identityFiles } from './files';
 import { IdentitySource } from './source';
 import { svidRules } from './svid';
+import { auditToLogger, createLogger } from './observe/logger';
+import { MeshMetrics } from './observe/metrics';
 
 /** The default environment: every service as a local process on its own loopback address. */
 export const DEFAULT_ENVIRONMENT = 'local';
@@ -16,6 +19,10 @@ export interface MeshContext {
   readonly service: Service;
   readonly source: IdentitySource;
   readonly audit: AuditLog;
+  /** JSON lines on stdout, with the service's name and SPIFFE ID on each. */
+  readonly logger: Logger;
+  /** The service's Prometheus registry, served at `GET /metrics`. */
+  readonly metrics: MeshMetrics;
 }
 
 /** Where things are, from the environment variables every entry point reads the same way. */
@@ -61,5 +68,10 @@ export function openMeshContext(serviceName: string, location: MeshLocation = me
     ...svidRules(manifest),
     fix: `${ISSUE_COMMAND} ${serviceName}`,
   });
-  return { manifest, environment: location.environment, certsDir: location.certsDir, service, source, audit: new AuditLog() };
+  const logger = createLogger({ service: serviceName, spiffeId: service.id });
+  const metrics = new MeshMetrics(serviceName);
+  metrics.identity(source.current());
+  source.onChange((identity) => metrics.identity(identity));
+  const audit = new AuditLog(auditToLogger(logger));
+  return { manifest, environment: location.environment, certsDir: location.certsDir, service, source, audit, logger, metrics };
 }

@@ -5,7 +5,7 @@ export { displayPath, IdentityError, type IdentityErrorCode, loadIdentity, parse
 export { IdentitySource, type IdentityListener } from './source';
 export { watchIdentity, type IdentityWatch, type WatchOptions } from './watch';
 export { authorizeAny, authorizeId, authorizeMemberOf, authorizeOneOf, routeKey, routePolicy, type Authorizer } from './authorize';
-export { AUDIT_LIMITS, AuditLog, type AuditClock, type AuditLimits, type AuditOptions, type AuditSink, type Refusal } from './audit';
+export { AUDIT_LIMITS, AuditLog, jsonLineSink, type AuditClock, type AuditRecord, type AuditLimits, type AuditOptions, type AuditSink, type Refusal } from './audit';
 export { classifyRefusalReason, REFUSAL_CLASSES, type RefusalClass } from './refusal-class';
 export { DEFAULT_ENVIRONMENT, ISSUE_COMMAND, meshLocation, openMeshContext, type MeshContext, type MeshLocation } from './context';
 export { secureContextOptions, serverTlsOptions, TLS12_CIPHERS } from './server/tls-options';
@@ -19,3 +19,6 @@ export { MESH_CONTEXT } from './nest/tokens';
 export { Peer } from './nest/peer.decorator';
 export { bootstrapService, type BootstrapOptions } from './nest/bootstrap';
 export { hardenTlsServer, meshFastifyOptions, secureFastify, SERVER_LIMITS, type MeshServerContext, type ServerLimits } from './server/mesh-server';
+export { DURATION_BUCKETS, METRIC_NAMES, MeshMetrics, refusalLabel, UNKNOWN_PEER, UNMATCHED_ROUTE, type ClientEdge, type ServerEdge } from './observe/metrics';
+export { auditToLogger, createLogger, DEFAULT_LOG_LEVEL, LOG_LEVEL_VARIABLE, logLevel, NestPinoLogger, type LoggerOptions, type MeshLogger } from './observe/logger';
+export { activeTraceFields, installTracing, type TracingMode } from './observe/tracing';

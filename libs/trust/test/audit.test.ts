@@ -1,4 +1,4 @@
-import { AuditLog, classifyRefusalReason, REFUSAL_CLASSES, type AuditClock, type Refusal, type RefusalClass } from '@portcullis/trust';
+import { AuditLog, jsonLineSink, classifyRefusalReason, REFUSAL_CLASSES, type AuditClock, type Refusal, type RefusalClass } from '@portcullis/trust';
 
 /** A clock that moves only when told, running the callbacks that fall due. */
 function manualClock(start = Date.UTC(2026, 10, 25, 12)): AuditClock & { advance(ms: number): void; pending(): number } {
@@ -42,7 +42,7 @@ describe('the audit log under a flood of refusals', () => {
   it('writes every refusal line by line below the rate, and no summary', () => {
     const clock = manualClock();
     const lines: string[] = [];
-    const audit = new AuditLog((line) => lines.push(line), { clock });
+    const audit = new AuditLog(jsonLineSink((line) => lines.push(line)), { clock });
     for (let i = 0; i < 300; i++) {
       audit.refused(KINDS[i % 3]!);
       clock.advance(100); // 10 a second, half the rate
@@ -58,7 +58,7 @@ describe('the audit log under a flood of refusals', () => {
   it('writes at most the rate plus one summary per interval, and accounts for every refusal by class and stage', () => {
     const clock = manualClock();
     const lines: string[] = [];
-    const audit = new AuditLog((line) => lines.push(line), { clock, limits: { linesPerSecond: 20, burst: 100, summaryIntervalMs: 10_000 } });
+    const audit = new AuditLog(jsonLineSink((line) => lines.push(line)), { clock, limits: { linesPerSecond: 20, burst: 100, summaryIntervalMs: 10_000 } });
     // 100 seconds at 200 refusals a second: 20,000 refusals, as in the flood that wrote 16,382 lines in 3 minutes.
     for (let i = 0; i < 20_000; i++) {
       audit.refused(KINDS[i % 3]!);
@@ -94,7 +94,7 @@ describe('the audit log under a flood of refusals', () => {
   it('keeps summaries to classes: no reason text, address or identity', () => {
     const clock = manualClock();
     const lines: string[] = [];
-    const audit = new AuditLog((line) => lines.push(line), { clock, limits: { burst: 1, linesPerSecond: 1 } });
+    const audit = new AuditLog(jsonLineSink((line) => lines.push(line)), { clock, limits: { burst: 1, linesPerSecond: 1 } });
     for (let i = 0; i < 50; i++) audit.refused({ ...KINDS[0]!, reason: `client certificate refused: SELF_SIGNED_CERT_IN_CHAIN ${'x'.repeat(i)}` });
     audit.flush();
     const summary = JSON.parse(lines.at(-1)!) as Line;

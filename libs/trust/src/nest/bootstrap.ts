@@ -1,12 +1,14 @@
 import { isIP } from 'node:net';
 import type { Server as TlsServer } from 'node:tls';
-import { ConsoleLogger, type Type } from '@nestjs/common';
+import type { Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ManifestError } from '@portcullis/manifest';
 import { openMeshContext, type MeshContext } from '../context';
 import { IdentityError, type Identity } from '../identity';
 import { watchIdentity } from '../watch';
+import { NestPinoLogger } from '../observe/logger';
+import { installTracing } from '../observe/tracing';
 import { policyGaps } from '../server/authorization';
 import { hardenTlsServer, meshFastifyOptions, secureFastify } from '../server/mesh-server';
 import { MeshCallFilter } from './mesh-call.filter';
@@ -33,10 +35,12 @@ export async function bootstrapService(appModule: Type, options: BootstrapOption
 }
 
 async function startService(appModule: Type, context: MeshContext): Promise<NestFastifyApplication> {
-  const { manifest, service, source, audit } = context;
-  const logger = new ConsoleLogger(service.name, { json: true });
+  const { manifest, service, source, audit, metrics } = context;
+  const logger = context.logger;
+  // Before any request: the propagator and context manager (and the OTLP exporter, if asked for).
+  const tracing = await installTracing({ service: service.name });
   const adapter = new FastifyAdapter(meshFastifyOptions(source, manifest.tls.minVersion));
-  const serverContext = { service: service.name, manifest, source, audit };
+  const serverContext = { service: service.name, manifest, source, audit, metrics, logger };
   const { served, policy } = secureFastify(adapter.getInstance(), serverContext);
 
   const app = await NestFactory.create<NestFastifyApplication>(
@@ -44,15 +48,15 @@ async function startService(appModule: Type, context: MeshContext): Promise<Nest
     adapter,
     // Nest's own body parsers would add a form parser (a form-encoded body then reaches the JSON
     // schema as fields and fails with 400); Fastify's JSON parser alone makes anything else a 415.
-    { logger, bodyParser: false },
+    { logger: new NestPinoLogger(logger), bodyParser: false },
   );
   app.useGlobalFilters(new MeshCallFilter());
   app.enableShutdownHooks();
   await app.init();
 
   const { uncovered, unserved } = policyGaps(served, policy);
-  if (uncovered.length > 0) logger.warn(`routes no policy in ${manifest.file} covers, denied to every caller: ${uncovered.join(', ')}`);
-  if (unserved.length > 0) logger.warn(`routes ${manifest.file} lists but ${service.name} does not serve: ${unserved.join(', ')}`);
+  if (uncovered.length > 0) logger.warn({ event: 'policy.gap', routes: uncovered }, `routes no policy in ${manifest.file} covers, denied to every caller: ${uncovered.join(', ')}`);
+  if (unserved.length > 0) logger.warn({ event: 'policy.gap', routes: unserved }, `routes ${manifest.file} lists but ${service.name} does not serve: ${unserved.join(', ')}`);
 
   // With `https` options Fastify creates a node:https server, which is a tls.Server.
   hardenTlsServer(app.getHttpServer() as unknown as TlsServer, serverContext);
@@ -62,11 +66,17 @@ async function startService(appModule: Type, context: MeshContext): Promise<Nest
   const host = isIP(address.host) === 0 ? '0.0.0.0' : address.host;
   // Fastify's own listen: Nest's would log a listen error as a stack of its own before we can say it in one sentence.
   await adapter.getInstance().listen({ port: address.port, host });
-  logger.log({ message: `${service.name} listening`, id: service.id, address: `${host}:${address.port}`, environment: context.environment, ...describe(source.current()) });
+  logger.info({ event: 'service.listening', address: `${host}:${address.port}`, environment: context.environment, tracing, ...describe(source.current()) }, `${service.name} listening`);
   // New certificates (renewal, CA rotation) are taken without a restart; bad ones are refused and said once.
   const watch = watchIdentity(source, {
-    onReloaded: (identity) => logger.log({ message: 'identity reloaded', ...describe(identity) }),
-    onRefused: (reason) => logger.warn({ message: 'identity update refused; still serving the previous one', reason }),
+    onReloaded: (identity) => {
+      metrics.identityReload('applied');
+      logger.info({ event: 'identity.reloaded', ...describe(identity) }, 'identity reloaded');
+    },
+    onRefused: (reason) => {
+      metrics.identityReload('refused');
+      logger.warn({ event: 'identity.refused', reason }, 'identity update refused; still serving the previous one');
+    },
   });
   adapter.getInstance().server.once('close', () => {
     watch.close();

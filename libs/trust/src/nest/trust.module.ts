@@ -2,6 +2,7 @@ import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/
 import { MeshClient } from '../client/mesh-client';
 import type { MeshContext } from '../context';
 import { HealthController } from './health.controller';
+import { MetricsController } from './metrics.controller';
 import { MESH_CONTEXT } from './tokens';
 
 /** Closes the mesh client's pooled connections when Nest shuts down. */
@@ -14,7 +15,7 @@ class MeshClientLifecycle implements OnApplicationShutdown {
 
 /**
  * The NestJS face of the trust library: makes the `MeshContext` and a
- * `MeshClient` injectable everywhere, and serves `GET /healthz`.
+ * `MeshClient` injectable everywhere, and serves `GET /healthz` and `GET /metrics`.
  * `bootstrapService` imports it; services never import it themselves.
  */
 @Module({})
@@ -25,11 +26,13 @@ export class TrustModule {
       environment: context.environment,
       self: context.service,
       source: context.source,
+      metrics: context.metrics,
+      logger: context.logger,
     });
     return {
       module: TrustModule,
       global: true,
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
       providers: [
         { provide: MESH_CONTEXT, useValue: context },
         { provide: MeshClient, useValue: client },

@@ -1,10 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as TlsServer, TLSSocket } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import type { Manifest, TlsVersion } from '@portcullis/manifest';
 import type { AuditLog } from '../audit';
 import { routePolicy, type Authorizer } from '../authorize';
 import type { IdentitySource } from '../source';
+import type { MeshMetrics } from '../observe/metrics';
+import { classifyRefusalReason } from '../refusal-class';
 import { collectRoutes, installAuthorization } from './authorization';
 import { PeerIdentifier } from './peer';
 import { serverTlsOptions } from './tls-options';
@@ -55,6 +58,10 @@ export interface MeshServerContext {
   readonly source: IdentitySource;
   readonly audit: AuditLog;
   readonly limits?: ServerLimits;
+  /** Where requests and refusals are counted (none: not counted, as in some tests). */
+  readonly metrics?: MeshMetrics;
+  /** For the per-request lines at debug level. */
+  readonly logger?: Logger;
 }
 
 /**
@@ -68,7 +75,15 @@ export function secureFastify(fastify: FastifyInstance, context: MeshServerConte
   const policy = routePolicy(context.manifest, context.service);
   const served = collectRoutes(fastify);
   const peers = new PeerIdentifier(context.manifest, () => context.source.current().revoked);
-  installAuthorization(fastify, { service: context.service, policy, peers, audit: context.audit });
+  installAuthorization(fastify, {
+    service: context.service,
+    selfId: context.manifest.services.get(context.service)?.id,
+    policy,
+    peers,
+    audit: context.audit,
+    ...(context.metrics ? { metrics: context.metrics } : {}),
+    ...(context.logger ? { logger: context.logger } : {}),
+  });
   return { served, policy };
 }
 
@@ -80,13 +95,17 @@ export function secureFastify(fastify: FastifyInstance, context: MeshServerConte
 export function hardenTlsServer(server: TlsServer, context: MeshServerContext): void {
   const limits = context.limits ?? SERVER_LIMITS;
   server.maxConnections = limits.maxConnections;
-  const refuseHandshake = (socket: TLSSocket, reason: string) =>
+  const refuseHandshake = (socket: TLSSocket, reason: string) => {
+    const refusalClass = classifyRefusalReason(reason);
+    context.metrics?.tlsRefused(refusalClass);
     context.audit.refused({
       service: context.service,
       stage: 'handshake',
       reason,
+      class: refusalClass,
       ...(socket.remoteAddress ? { remoteAddress: socket.remoteAddress } : {}),
     });
+  };
   server.on('secureConnection', (socket: TLSSocket) => {
     // TLS 1.3 has no renegotiation; on 1.2 a client-initiated one is a known DoS lever. Node
     // only emits an error for it and leaves the connection open: close it.

@@ -50,6 +50,11 @@ export class PeerIdentifier {
     this.rules = svidRules(manifest);
   }
 
+  /** The manifest's short name of a SPIFFE ID, for metric labels; undefined for an identity it does not know. */
+  nameOf(id: string | undefined): string | undefined {
+    return id === undefined ? undefined : workloadWithId(this.manifest, id)?.name;
+  }
+
   identify(socket: TLSSocket, now: Date | number = Date.now()): PeerVerdict {
     let known = this.known.get(socket);
     if (!known) {
