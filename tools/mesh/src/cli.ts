@@ -12,6 +12,7 @@ import { renewAll, revokeWorkload } from './lifecycle';
 import { rotateAuthority } from './rotate';
 import { monitorClient } from './readiness';
 import { keepRenewing } from './renewer';
+import { logsDirBeside, serviceLogFiles, terminalFormat } from './service-logs';
 
 const USAGE = `usage: mesh <command>
 
@@ -20,7 +21,8 @@ const USAGE = `usage: mesh <command>
   certs status                every certificate's expiry and renewal time, soonest first
   up [--verbose] [--renew-check-seconds=60]
                               issue certificates, boot every service locally, wait until all answer over mTLS,
-                              and keep renewing certificates as they come due
+                              and keep renewing certificates as they come due; every service's JSON lines go to
+                              logs/<service>.log beside certs/ (pretty on a terminal, JSON otherwise; --verbose shows info)
 On a running mesh (each waits until every service has taken the change up):
   renew                       renew every certificate now
   ca rotate [--overlap=10m]   rotate the root CA: trust old+new, wait the overlap, reissue every leaf under the new
@@ -97,17 +99,25 @@ async function up(
   { verbose, renewCheckSeconds }: { verbose: boolean; renewCheckSeconds: number },
   print: (line: string) => void,
 ): Promise<number> {
+  // Every line goes to logs/<service>.log; the terminal shows what is not routine, pretty when it is a terminal.
+  const logsDir = logsDirBeside(location.certsDir);
+  const files = serviceLogFiles(logsDir);
+  const show = terminalFormat(process.stdout.isTTY === true);
   const mesh = await startLocalMesh({
     manifestFile: location.manifestFile,
     certsDir: location.certsDir,
     environment: location.environment,
     renewCheckMs: renewCheckSeconds * 1_000,
     onOutput: (service, line) => {
-      if (verbose || !isRoutine(line)) print(`[${service}] ${line}`);
+      files.write(service, line);
+      if (verbose || !isRoutine(line)) print(show(service, line));
     },
+  }).catch((error: unknown) => {
+    files.close();
+    throw error;
   });
   const services = [...mesh.manifest.services.keys()];
-  print(`Portcullis mesh ready: ${services.join(', ')} on mutual TLS in ${(mesh.readyInMs / 1000).toFixed(1)} s. Try:`);
+  print(`Portcullis mesh ready: ${services.join(', ')} on mutual TLS in ${(mesh.readyInMs / 1000).toFixed(1)} s; logs in ${logsDir}. Try:`);
   print(curlExample(mesh.certsDir, originOf(mesh.manifest, 'gateway', mesh.environment)));
   print('Press Ctrl-C to stop.');
   await new Promise<void>((resolve) => {
@@ -116,6 +126,7 @@ async function up(
   });
   print('stopping the mesh...');
   await mesh.stop();
+  files.close();
   return 0;
 }
 

@@ -55,6 +55,11 @@ export class ServerEdge {
     this.duration = duration.labels(labels);
   }
 
+  /** The caller's short name (or `unknown`), for the request's log line. */
+  get source(): string {
+    return this.labels.source;
+  }
+
   served(status: number, seconds: number): void {
     let counter = this.statuses.get(status);
     if (!counter) {

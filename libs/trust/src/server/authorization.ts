@@ -147,7 +147,8 @@ function completed(logger: Logger, request: FastifyRequest, status: number, elap
     {
       event: 'request.completed',
       request_id: request.id,
-      caller: request.peer?.name ?? UNKNOWN_PEER,
+      // A refused caller has no `peer`, but its edge knows who it was (or that nobody knows).
+      caller: request.peer?.name ?? request.meshEdge?.source ?? UNKNOWN_PEER,
       ...(request.peer ? { caller_id: request.peer.id } : {}),
       method: request.method,
       route: request.routeOptions.url ?? UNMATCHED_ROUTE,
