@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -41,8 +41,13 @@ describe('mesh up', () => {
         if (line.value.startsWith('curl ')) break;
       }
       expect(printed.find((line) => line.startsWith('Portcullis mesh ready'))).toMatch(
-        /^Portcullis mesh ready: gateway, orders, inventory, payments on mutual TLS in \d+\.\d s\. Try:$/,
+        /^Portcullis mesh ready: gateway, orders, inventory, payments on mutual TLS in \d+\.\d s; logs in \S+\. Try:$/,
       );
+      // Every service's lines, as JSON, in logs/<service>.log beside certs/ (stdout is a pipe here: JSON there too).
+      for (const service of ['gateway', 'orders', 'inventory', 'payments']) {
+        const logged = readFileSync(join(work.dir, 'logs', `${service}.log`), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { service: string; message: string });
+        expect(logged.find((record) => record.message === `${service} listening`)).toEqual(expect.objectContaining({ service }));
+      }
       const curlLine = printed.at(-1)!;
       expect(curlLine).toContain('https://127.0.9.1:8443/orders');
       const order = spawnSync('bash', ['-c', `${curlLine} --silent --show-error --fail`], { cwd: REPO_ROOT, encoding: 'utf8' });
