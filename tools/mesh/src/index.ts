@@ -9,3 +9,9 @@ export { renewAll, revokeWorkload, rotateAuthority, type RunningMesh, type StepT
 export { externalClient, type ExternalClient } from './clients';
 export { certificateTimeline } from './timeline';
 export { SERVICE_NODE_FLAGS } from './service-runtime';
+export { generateCompose } from './compose-generate';
+export { readmeWithTables } from './tables';
+export { generateDerivedFiles, COMPOSE_FILE, README_FILE } from './generate';
+export { addService } from './add-service/add-service';
+export { addServiceToManifest, type NewService } from './add-service/manifest-edit';
+export { scaffoldService, addProjectReference, SERVICE_TEMPLATES } from './add-service/scaffold';
