@@ -5,6 +5,8 @@ import { addServiceToManifest, composeProblems, generateCompose, readmeWithTable
 import { manifestText, REPO_ROOT, repoManifest } from '../../../test-support/temp-mesh';
 
 const repoFile = (name: string) => readFileSync(join(REPO_ROOT, name), 'utf8');
+/** A service the manifest does not have yet, whatever services were added to it since. */
+const NEW = ['shipping', 'shipping-next', 'parcels'].find((name) => !repoManifest().services.has(name) && !repoManifest().clients.has(name))!;
 
 describe('the files mesh generate writes', () => {
   it('are what the repository holds: generating from mesh.yaml changes nothing', () => {
@@ -14,7 +16,7 @@ describe('the files mesh generate writes', () => {
 
   it('follow a manifest with one more service, and pass the compose check', () => {
     const manifest = repoManifest();
-    const { text } = addServiceToManifest(manifest, manifestText(), { name: 'shipping', calls: ['payments'], callers: ['orders'], routes: ['GET /shipments/:id'] });
+    const { text } = addServiceToManifest(manifest, manifestText(), { name: NEW, calls: ['payments'], callers: ['orders'], routes: ['GET /shipments/:id'] });
     const grown = parseManifest(text, manifest.file);
     const compose = generateCompose(grown, repoFile('docker-compose.yml'));
     expect(composeProblems(grown, repoFile('docker-compose.yml'))).not.toEqual([]);
@@ -23,7 +25,7 @@ describe('the files mesh generate writes', () => {
     // The comments, anchors and jobs are kept: the new file only has more lines than the old one.
     const added = compose.split('\n');
     expect(repoFile('docker-compose.yml').split('\n').filter((line) => !added.includes(line))).toEqual([]);
-    expect(readmeWithTables(grown, repoFile('README.md'))).toContain('| shipping | GET /shipments/:id | orders |');
+    expect(readmeWithTables(grown, repoFile('README.md'))).toContain(`| ${NEW} | GET /shipments/:id | orders |`);
   });
 
   it('say what to do when the README has lost its markers', () => {
@@ -36,7 +38,7 @@ describe('the files mesh generate writes', () => {
 describe('adding a service to mesh.yaml', () => {
   const manifest = repoManifest();
   const add = (calls: string[], callers: string[], routes: string[]) =>
-    addServiceToManifest(manifest, manifestText(), { name: 'shipping', calls, callers, routes });
+    addServiceToManifest(manifest, manifestText(), { name: NEW, calls, callers, routes });
 
   it('keeps every other byte of the file: comments, their alignment, flow lists', () => {
     const { text } = add(['payments'], ['orders', 'demo-client'], ['GET /shipments/:id', 'POST /shipments']);
@@ -49,25 +51,25 @@ describe('adding a service to mesh.yaml', () => {
   it('gives it an identity, the shared port, the next free loopback address and its name in compose, and wires both directions', () => {
     const { text, grants } = add(['payments'], ['orders', 'demo-client'], ['GET /shipments/:id']);
     const grown = parseManifest(text, manifest.file);
-    const shipping = grown.services.get('shipping')!;
+    const shipping = grown.services.get(NEW)!;
     const taken = new Set([...manifest.services.values()].map((s) => s.addresses.get('local')!.host));
     const free = Array.from({ length: 254 }, (_, i) => `127.0.0.${i + 1}`).find((host) => !taken.has(host));
-    expect(shipping.id).toBe(`spiffe://${manifest.trustDomain}/service/shipping`);
+    expect(shipping.id).toBe(`spiffe://${manifest.trustDomain}/service/${NEW}`);
     expect(shipping.port).toBe(manifest.services.get('orders')!.port);
     expect(shipping.addresses.get('local')).toEqual({ host: free, port: shipping.port });
-    expect(shipping.addresses.get('compose')).toEqual({ host: 'shipping', port: shipping.port });
+    expect(shipping.addresses.get('compose')).toEqual({ host: NEW, port: shipping.port });
     expect(shipping.calls).toEqual(['payments']);
     expect(shipping.routes).toContainEqual({ method: 'GET', path: '/shipments/:id', allow: ['orders', 'demo-client'] });
     // --callers: orders now calls shipping (a client only gets the permission); --calls: payments' routes allow shipping.
-    expect(grown.services.get('orders')!.calls).toEqual([...manifest.services.get('orders')!.calls, 'shipping']);
+    expect(grown.services.get('orders')!.calls).toEqual([...manifest.services.get('orders')!.calls, NEW]);
     const own = manifest.services.get('payments')!.routes.filter((r) => !r.allow.includes('monitor'));
     expect(grants).toEqual(own.map((r) => `payments ${r.method} ${r.path}`));
-    for (const route of own) expect(grown.services.get('payments')!.routes).toContainEqual({ ...route, allow: [...route.allow, 'shipping'] });
+    for (const route of own) expect(grown.services.get('payments')!.routes).toContainEqual({ ...route, allow: [...route.allow, NEW] });
   });
 
   it('puts a calls list on a caller that had none', () => {
     const { text } = add([], ['inventory'], ['GET /shipments/:id']);
-    expect(parseManifest(text, manifest.file).services.get('inventory')!.calls).toEqual(['shipping']);
+    expect(parseManifest(text, manifest.file).services.get('inventory')!.calls).toEqual([...manifest.services.get('inventory')!.calls, NEW]);
   });
 
   it('refuses what would not validate, with one sentence each', () => {
