@@ -20,7 +20,7 @@ debootstrap --variant=minbase --include=ca-certificates bookworm "$rootfs" http:
   || { tail -20 "$work/debootstrap.log"; exit 1; }
 
 echo "adding Node 26 and npm from the npm registry"
-npm install --prefix "$work/tools" --no-audit --no-fund --no-save node@26 npm@11 >/dev/null
+npm install --prefix "$work/tools" --no-audit --no-fund --no-save "node@$(cat "$(dirname "$0")/../../.nvmrc")" npm@11 >/dev/null
 install -m 0755 "$(readlink -f "$work/tools/node_modules/node/bin/node")" "$rootfs/usr/local/bin/node"
 mkdir -p "$rootfs/usr/local/lib/node_modules"
 cp -r "$work/tools/node_modules/npm" "$rootfs/usr/local/lib/node_modules/npm"

@@ -70,6 +70,7 @@ function toModel(raw: RawManifest, file: string): Manifest {
       leafLifetimeMs: parseDuration(raw.certificates.leafLifetime),
       intermediateLifetimeMs: parseDuration(raw.certificates.intermediateLifetime),
       rootLifetimeMs: parseDuration(raw.certificates.rootLifetime),
+      rootOverlapMs: parseDuration(raw.certificates.rootOverlap),
     },
     tls: raw.tls,
     services,

@@ -24,6 +24,13 @@ describe('the repository manifest', () => {
     expect(manifest.certificates.leafLifetimeMs).toBe(24 * 3_600_000);
   });
 
+  it('gives a CA rotation an overlap of 10 minutes, also when the manifest does not name one', () => {
+    expect(manifest.certificates.rootOverlapMs).toBe(10 * 60_000);
+    const without = editedManifest([/\n  rootOverlap: 10m\n/, '\n']).manifest();
+    expect(without.certificates.rootOverlapMs).toBe(10 * 60_000);
+    expect(editedManifest(['rootOverlap: 10m', 'rootOverlap: 3s']).manifest().certificates.rootOverlapMs).toBe(3_000);
+  });
+
   it('puts every service on port 8443, the gateway on 127.0.0.1 locally and each on its own address', () => {
     expect(manifest.environments).toEqual(['local', 'compose']);
     expect(originOf(manifest, 'gateway', 'local')).toBe('https://127.0.0.1:8443');

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { loadManifest, originOf } from '@portcullis/manifest';
+import { loadManifest, originOf, parseDuration } from '@portcullis/manifest';
 import { meshLocation } from '@portcullis/trust';
 import { issueCertificates } from './certs';
 import { curlExample } from './curl';
@@ -7,7 +7,9 @@ import { startLocalMesh } from './local-mesh';
 import { identityTable, policyTable } from './tables';
 import { certificateTimeline } from './timeline';
 import { runDrill } from './drill';
-import { renewAll, revokeWorkload, rotateAuthority } from './lifecycle';
+import { formatDuration } from './format';
+import { renewAll, revokeWorkload } from './lifecycle';
+import { rotateAuthority } from './rotate';
 import { monitorClient } from './readiness';
 import { keepRenewing } from './renewer';
 import { addService } from './add-service/add-service';
@@ -23,7 +25,9 @@ const USAGE = `usage: mesh <command>
                               and keep renewing certificates as they come due
 On a running mesh (each waits until every service has taken the change up):
   renew                       renew every certificate now
-  ca rotate                   rotate the root CA: trust old+new, reissue every leaf, retire the old root
+  ca rotate [--overlap=10m]   rotate the root CA: trust old+new, wait the overlap, reissue every leaf under the new
+                              root, wait the overlap, retire the old root; prints each wait with its end (clock time).
+                              The overlap is certificates.rootOverlap in mesh.yaml unless given (30s, 10m, 1h)
   revoke <name>               revoke a workload's certificate and give it a fresh one
   drill [--requests=N]        steady load while renewing, rotating and revoking; prints the report as JSON
   tables                      print the README's identity and policy tables from the manifest
@@ -102,7 +106,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'ca':
     case 'revoke':
     case 'drill':
-      return onRunningMesh(command, names, location, print, option('--requests', 10_000));
+      return onRunningMesh(command, names, location, print, { requests: option('--requests', 10_000), overlap: rest.find((arg) => arg.startsWith('--overlap='))?.slice('--overlap='.length) });
     case 'up':
       return up(location, { verbose: flags.has('--verbose'), renewCheckSeconds: option('--renew-check-seconds', 60) }, print);
     default:
@@ -143,9 +147,10 @@ async function onRunningMesh(
   names: readonly string[],
   location: ReturnType<typeof meshLocation>,
   print: (line: string) => void,
-  requests: number,
+  { requests, overlap }: { requests: number; overlap: string | undefined },
 ): Promise<number> {
   const manifest = loadManifest(location.manifestFile);
+  const overlapMs = overlap === undefined ? undefined : overlapOption(overlap);
   if (command === 'drill') {
     const report = await runDrill({ manifest, certsDir: location.certsDir, environment: location.environment, minRequests: requests, log: (line) => process.stderr.write(`${line}\n`) });
     print(JSON.stringify(report, null, 2));
@@ -155,12 +160,25 @@ async function onRunningMesh(
   const mesh = { manifest, certsDir: location.certsDir, monitor: monitor.client };
   try {
     if (command === 'renew') print(JSON.stringify(await renewAll(mesh)));
-    else if (command === 'ca' && names[0] === 'rotate') print(JSON.stringify(await rotateAuthority(mesh)));
+    else if (command === 'ca' && names[0] === 'rotate') {
+      const from = overlapMs === undefined ? `certificates.rootOverlap in ${manifest.file}` : '--overlap';
+      print(`rotating the root CA with an overlap of ${formatDuration(overlapMs ?? manifest.certificates.rootOverlapMs)} (${from})`);
+      print(JSON.stringify(await rotateAuthority(mesh, { ...(overlapMs === undefined ? {} : { overlapMs }), say: print })));
+    }
     else if (command === 'revoke' && names[0]) print(JSON.stringify(await revokeWorkload(mesh, names[0])));
     else throw new Error(`usage: mesh ${command === 'ca' ? 'ca rotate' : command === 'revoke' ? 'revoke <name>' : command}`);
     return 0;
   } finally {
     await monitor.close();
+  }
+}
+
+/** `--overlap=<duration>`, in the manifest's duration syntax. */
+function overlapOption(text: string): number {
+  try {
+    return parseDuration(text);
+  } catch {
+    throw new Error(`--overlap takes a duration like 30s, 10m or 1h, not "${text}"`);
   }
 }
 
