@@ -4,3 +4,4 @@ export { loadManifest, parseManifest } from './load';
 export { addressOf, originOf } from './address';
 export { findManifestFile, MANIFEST_FILE, workloadNamed, workloadWithId } from './lookup';
 export { parseDuration } from './duration';
+export { NAME_PATTERN, ROUTE_PATTERN } from './schema';
