@@ -50,23 +50,33 @@ describe('GET /metrics on the gateway', () => {
 
     // The handshake refusal is counted when the server sees the socket fail, which can trail curl's exit a little.
     let after = '';
-    await eventually('the refused handshake is counted', () => {
-      after = scrape().body;
-      return count(after, 'portcullis_tls_refusals_total', refusedAtHandshake) > count(before, 'portcullis_tls_refusals_total', refusedAtHandshake);
-    }, { everyMs: 200 });
+    await eventually(
+      'the refused handshake is counted',
+      () => {
+        after = scrape().body;
+        return count(after, 'portcullis_tls_refusals_total', refusedAtHandshake) > count(before, 'portcullis_tls_refusals_total', refusedAtHandshake);
+      },
+      { everyMs: 200 },
+    );
     expect(count(after, 'portcullis_server_requests_total', served)).toBe(count(before, 'portcullis_server_requests_total', served) + 1);
     expect(count(after, 'portcullis_server_requests_total', { ...served, source: 'partner', status: '403' })).toBe(
       count(before, 'portcullis_server_requests_total', { ...served, source: 'partner', status: '403' }) + 1,
     );
     expect(count(after, 'portcullis_authorization_denials_total', denied)).toBe(count(before, 'portcullis_authorization_denials_total', denied) + 1);
     // The gateway's own calls for the order, by target and status.
-    expect(count(after, 'portcullis_client_requests_total', { target: 'orders', outcome: '201' })).toBeGreaterThan(count(before, 'portcullis_client_requests_total', { target: 'orders', outcome: '201' }));
+    expect(count(after, 'portcullis_client_requests_total', { target: 'orders', outcome: '201' })).toBeGreaterThan(
+      count(before, 'portcullis_client_requests_total', { target: 'orders', outcome: '201' }),
+    );
     expect(sample(after, 'portcullis_server_request_duration_seconds_count', { source: 'demo-client', route: '/orders', method: 'POST' })).toBeGreaterThan(0);
   });
 
   it('describes the current certificate and the trusted roots as GET /healthz does', () => {
     const text = scrape().body;
-    const health = curlJson(`${gateway().origin}/healthz`, as('monitor'), undefined, gateway().curlArgs).json as { id: string; certificate: { serial: string; notAfter: string }; bundle: string[] };
+    const health = curlJson(`${gateway().origin}/healthz`, as('monitor'), undefined, gateway().curlArgs).json as {
+      id: string;
+      certificate: { serial: string; notAfter: string };
+      bundle: string[];
+    };
     expect(sample(text, 'portcullis_certificate_info', { serial: health.certificate.serial, spiffe_id: health.id })).toBe(1);
     expect(sample(text, 'portcullis_certificate_expiry_timestamp_seconds', { service: 'gateway' })).toBe(Date.parse(health.certificate.notAfter) / 1000);
     for (const fingerprint of health.bundle) expect(sample(text, 'portcullis_trust_bundle_info', { fingerprint })).toBe(1);
@@ -74,7 +84,10 @@ describe('GET /metrics on the gateway', () => {
   });
 
   it("answers prom-client's JSON when asked for application/json", () => {
-    const json = curlJson(`${gateway().origin}/metrics`, as('monitor'), undefined, [...gateway().curlArgs, '-H', 'accept: application/json']).json as { name: string; type: string }[];
+    const json = curlJson(`${gateway().origin}/metrics`, as('monitor'), undefined, [...gateway().curlArgs, '-H', 'accept: application/json']).json as {
+      name: string;
+      type: string;
+    }[];
     expect(json.find((metric) => metric.name === 'portcullis_server_requests_total')).toEqual(expect.objectContaining({ type: 'counter' }));
   });
 

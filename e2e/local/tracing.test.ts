@@ -55,11 +55,16 @@ describe('trace context through the mesh', () => {
     const traceId = randomBytes(16).toString('hex');
     const parentId = randomBytes(8).toString('hex');
     const demo = identityFiles(join(work.dir, 'certs'), 'demo-client');
-    const order = curlJson('https://127.0.13.1:8443/orders', { cacert: demo.bundle, cert: demo.cert, key: demo.key }, { sku: 'GADGET-2', quantity: 1 }, ['-H', `traceparent: 00-${traceId}-${parentId}-01`]);
+    const order = curlJson('https://127.0.13.1:8443/orders', { cacert: demo.bundle, cert: demo.cert, key: demo.key }, { sku: 'GADGET-2', quantity: 1 }, [
+      '-H',
+      `traceparent: 00-${traceId}-${parentId}-01`,
+    ]);
     expect(order.status).toBe(201);
 
     const traced = (service: string) => lines.filter((line) => line.service === service && line.record.trace_id === traceId);
-    await eventually('every service logged the order under its trace id', () => ['gateway', 'orders', 'inventory', 'payments'].every((service) => traced(service).length > 0));
+    await eventually('every service logged the order under its trace id', () =>
+      ['gateway', 'orders', 'inventory', 'payments'].every((service) => traced(service).length > 0),
+    );
 
     const completed = (service: string) => traced(service).find((line) => line.record.event === 'request.completed')?.record;
     expect(completed('gateway')).toEqual(expect.objectContaining({ level: 'debug', service: 'gateway', caller: 'demo-client', route: '/orders', status: 201 }));

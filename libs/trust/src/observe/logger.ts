@@ -95,6 +95,9 @@ export class NestPinoLogger implements LoggerService {
 export function auditToLogger(logger: Logger): AuditSink {
   return (record) => {
     const { service: _service, ...fields } = record;
-    logger.warn(fields, record.event === 'mtls.refused' ? `peer refused at the ${String(record.stage)}: ${String(record.reason)}` : 'peer refusals past the log rate, counted');
+    logger.warn(
+      fields,
+      record.event === 'mtls.refused' ? `peer refused at the ${String(record.stage)}: ${String(record.reason)}` : 'peer refusals past the log rate, counted',
+    );
   };
 }

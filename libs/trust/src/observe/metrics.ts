@@ -116,20 +116,75 @@ export class MeshMetrics {
   private readonly serverEdges = new Map<string, Map<string, Map<string, ServerEdge>>>();
   private readonly clientEdges = new Map<string, ClientEdge>();
 
-  constructor(readonly service: string, options: { readonly processMetrics?: boolean } = {}) {
+  constructor(
+    readonly service: string,
+    options: { readonly processMetrics?: boolean } = {},
+  ) {
     const registers = [this.registry];
     this.registry.setDefaultLabels({ service });
-    this.serverRequests = new Counter({ name: METRIC_NAMES.serverRequests, help: 'Requests this service answered, 403s included, by caller, route pattern, method and status.', labelNames: ['source', 'route', 'method', 'status'], registers });
-    this.serverDuration = new Histogram({ name: METRIC_NAMES.serverDuration, help: 'Time from the request to its response, by caller, route pattern and method.', labelNames: ['source', 'route', 'method'], buckets: [...DURATION_BUCKETS], registers });
-    this.clientRequests = new Counter({ name: METRIC_NAMES.clientRequests, help: 'Calls this service made to its peers, by target and outcome (HTTP status, or the failure kind of a call without a usable answer).', labelNames: ['target', 'outcome'], registers });
-    this.clientDuration = new Histogram({ name: METRIC_NAMES.clientDuration, help: 'Time of a call to a peer, waiting for a connection included.', labelNames: ['target'], buckets: [...DURATION_BUCKETS], registers });
-    this.tlsRefusals = new Counter({ name: METRIC_NAMES.tlsRefusals, help: 'Peers refused for their certificate or identity, at the handshake or at the request, by reason class.', labelNames: ['reason'], registers });
-    this.denials = new Counter({ name: METRIC_NAMES.authorizationDenials, help: "Identified callers the route's policy does not allow.", labelNames: ['source', 'route'], registers });
+    this.serverRequests = new Counter({
+      name: METRIC_NAMES.serverRequests,
+      help: 'Requests this service answered, 403s included, by caller, route pattern, method and status.',
+      labelNames: ['source', 'route', 'method', 'status'],
+      registers,
+    });
+    this.serverDuration = new Histogram({
+      name: METRIC_NAMES.serverDuration,
+      help: 'Time from the request to its response, by caller, route pattern and method.',
+      labelNames: ['source', 'route', 'method'],
+      buckets: [...DURATION_BUCKETS],
+      registers,
+    });
+    this.clientRequests = new Counter({
+      name: METRIC_NAMES.clientRequests,
+      help: 'Calls this service made to its peers, by target and outcome (HTTP status, or the failure kind of a call without a usable answer).',
+      labelNames: ['target', 'outcome'],
+      registers,
+    });
+    this.clientDuration = new Histogram({
+      name: METRIC_NAMES.clientDuration,
+      help: 'Time of a call to a peer, waiting for a connection included.',
+      labelNames: ['target'],
+      buckets: [...DURATION_BUCKETS],
+      registers,
+    });
+    this.tlsRefusals = new Counter({
+      name: METRIC_NAMES.tlsRefusals,
+      help: 'Peers refused for their certificate or identity, at the handshake or at the request, by reason class.',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.denials = new Counter({
+      name: METRIC_NAMES.authorizationDenials,
+      help: "Identified callers the route's policy does not allow.",
+      labelNames: ['source', 'route'],
+      registers,
+    });
     this.certificateExpiry = new Gauge({ name: METRIC_NAMES.certificateExpiry, help: "The current leaf certificate's notAfter, in Unix seconds.", registers });
-    this.certificateInfo = new Gauge({ name: METRIC_NAMES.certificateInfo, help: 'The current leaf certificate (always 1).', labelNames: ['serial', 'spiffe_id'], registers });
-    this.bundleInfo = new Gauge({ name: METRIC_NAMES.trustBundleInfo, help: 'Each trusted root by SHA-256 fingerprint (always 1).', labelNames: ['fingerprint'], registers });
-    this.reloads = new Counter({ name: METRIC_NAMES.identityReloads, help: 'Identity updates from the files, applied or refused.', labelNames: ['result'], registers });
-    this.shed = new Counter({ name: METRIC_NAMES.connectionsShed, help: 'Connections shed before the handshake, by admission decision.', labelNames: ['decision'], registers });
+    this.certificateInfo = new Gauge({
+      name: METRIC_NAMES.certificateInfo,
+      help: 'The current leaf certificate (always 1).',
+      labelNames: ['serial', 'spiffe_id'],
+      registers,
+    });
+    this.bundleInfo = new Gauge({
+      name: METRIC_NAMES.trustBundleInfo,
+      help: 'Each trusted root by SHA-256 fingerprint (always 1).',
+      labelNames: ['fingerprint'],
+      registers,
+    });
+    this.reloads = new Counter({
+      name: METRIC_NAMES.identityReloads,
+      help: 'Identity updates from the files, applied or refused.',
+      labelNames: ['result'],
+      registers,
+    });
+    this.shed = new Counter({
+      name: METRIC_NAMES.connectionsShed,
+      help: 'Connections shed before the handshake, by admission decision.',
+      labelNames: ['decision'],
+      registers,
+    });
     // Both results exist from the start at 0, so that a rate or an alert has a series to look at.
     this.reloads.labels({ result: 'applied' });
     this.reloads.labels({ result: 'refused' });
