@@ -62,9 +62,9 @@ export class NestPinoLogger implements LoggerService {
     this.write('warn', message, rest);
   }
   error(message: unknown, ...rest: unknown[]): void {
-    // Nest passes (message, stack, context) for errors.
-    const [stack, ...others] = rest;
-    this.write('error', message, others, typeof stack === 'string' ? { stack } : {});
+    // Nest passes (message, stack, context) for an exception and (message, context) otherwise.
+    if (rest.length >= 2 && typeof rest[0] === 'string') this.write('error', message, rest.slice(1), { stack: rest[0] });
+    else this.write('error', message, rest);
   }
   fatal(message: unknown, ...rest: unknown[]): void {
     this.write('fatal', message, rest);
