@@ -99,7 +99,7 @@ export function installAuthorization(fastify: FastifyInstance, options: Authoriz
     const status = reply.statusCode;
     const elapsedMs = reply.elapsedTime;
     request.meshEdge?.served(status, elapsedMs / 1000);
-    endServerSpan(request.meshTrace ?? undefined, status, () => spanAttributes(request));
+    if (request.meshTrace) endServerSpan(request.meshTrace, status, () => spanAttributes(request));
     if (perRequestLines) completed(perRequestLines, request, status, elapsedMs);
     done();
   });
