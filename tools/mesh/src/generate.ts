@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Manifest } from '@portcullis/manifest';
 import { generateCompose } from './compose-generate';
+import { localPrometheusConfig, PROMETHEUS_FILE } from './prometheus-config';
 import { readmeWithTables } from './tables';
 
 export const COMPOSE_FILE = 'docker-compose.yml';
@@ -9,7 +10,8 @@ export const README_FILE = 'README.md';
 
 /**
  * `mesh generate`: rewrites the files derived from the manifest that sit
- * beside it (the compose file's services and volumes, the README's tables),
+ * beside it (the compose file's services and volumes, the README's tables,
+ * Prometheus' scrape configuration),
  * and returns the ones whose content changed. A file that is absent is
  * skipped: a copy of the mesh need not carry a README.
  */
@@ -18,6 +20,7 @@ export function generateDerivedFiles(manifest: Manifest): string[] {
   const derived: [string, (text: string, file: string) => string][] = [
     [COMPOSE_FILE, (text, file) => generateCompose(manifest, text, file)],
     [README_FILE, (text, file) => readmeWithTables(manifest, text, file)],
+    [PROMETHEUS_FILE, () => localPrometheusConfig(manifest)],
   ];
   const changed: string[] = [];
   for (const [name, derive] of derived) {

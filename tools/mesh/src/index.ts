@@ -18,3 +18,5 @@ export { addService } from './add-service/add-service';
 export { addServiceToManifest, type NewService } from './add-service/manifest-edit';
 export { scaffoldService, addProjectReference, SERVICE_TEMPLATES } from './add-service/scaffold';
 export * from './soak';
+export { prometheusConfig, localPrometheusConfig, PROMETHEUS_FILE, PROMETHEUS_JOB, type PrometheusConfigOptions } from './prometheus-config';
+export { firstDifferentLine } from './first-different-line';

@@ -90,11 +90,18 @@ export class MeshClient {
    * a request is being served, it carries that request's trace on (`traceparent`), so services
    * propagate traces without a line of their own.
    */
-  async call<T = unknown>(target: string, method: Dispatcher.HttpMethod, path: string, body?: unknown): Promise<MeshResponse<T>> {
+  async call<T = unknown>(
+    target: string,
+    method: Dispatcher.HttpMethod,
+    path: string,
+    body?: unknown,
+    /** Extra request headers, e.g. `accept` for `GET /metrics` as JSON (what `mesh stat` reads). */
+    extraHeaders: Readonly<Record<string, string>> = {},
+  ): Promise<MeshResponse<T>> {
     const started = performance.now();
     // A label from the manifest: a name it does not know (a typo in a service) is not a new series.
     const edge = this.options.metrics?.clientEdge(this.options.manifest.services.has(target) ? target : UNKNOWN_PEER);
-    const headers: OutgoingHttpHeaders = body === undefined ? {} : { 'content-type': 'application/json' };
+    const headers: OutgoingHttpHeaders = body === undefined ? { ...extraHeaders } : { ...extraHeaders, 'content-type': 'application/json' };
     const span = startClientSpan(target, method, headers, () => ({
       'http.request.method': method,
       'url.path': path,
