@@ -15,6 +15,8 @@ import { keepRenewing } from './renewer';
 import { logsDirBeside, serviceLogFiles, terminalFormat } from './service-logs';
 import { addService } from './add-service/add-service';
 import { generateDerivedFiles } from './generate';
+import { parseStatArgs, STAT_USAGE } from './stat/args';
+import { runStat } from './stat/command';
 
 const USAGE = `usage: mesh <command>
 
@@ -32,9 +34,10 @@ On a running mesh (each waits until every service has taken the change up):
                               The overlap is certificates.rootOverlap in mesh.yaml unless given (30s, 10m, 1h)
   revoke <name>               revoke a workload's certificate and give it a fresh one
   drill [--requests=N]        steady load while renewing, rotating and revoking; prints the report as JSON
+  ${STAT_USAGE}
   tables                      print the README's identity and policy tables from the manifest
   generate                    rewrite the files derived from the manifest: docker-compose.yml's services and
-                              volumes, the README's tables
+                              volumes, the README's tables, deploy/prometheus/prometheus.yml
   add service <name> [--calls a,b] [--callers x,y] [--route "GET /path"]...
                               add a service: mesh.yaml (it calls a,b; x,y call its routes), services/<name>,
                               tsconfig.json, the derived files and its certificate
@@ -81,6 +84,20 @@ async function main(argv: readonly string[]): Promise<number> {
         process.once('SIGTERM', resolve);
       });
       stop();
+      return 0;
+    }
+    case 'stat': {
+      const stop = new AbortController();
+      const abort = () => stop.abort();
+      process.once('SIGINT', abort);
+      process.once('SIGTERM', abort);
+      try {
+        const manifest = loadManifest(location.manifestFile);
+        await runStat({ manifest, certsDir: location.certsDir, environment: location.environment, ...parseStatArgs(rest), print, signal: stop.signal });
+      } finally {
+        process.off('SIGINT', abort);
+        process.off('SIGTERM', abort);
+      }
       return 0;
     }
     case 'tables': {

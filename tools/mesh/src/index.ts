@@ -20,3 +20,7 @@ export { scaffoldService, addProjectReference, SERVICE_TEMPLATES } from './add-s
 export * from './soak';
 export { prometheusConfig, localPrometheusConfig, PROMETHEUS_FILE, PROMETHEUS_JOB, type PrometheusConfigOptions } from './prometheus-config';
 export { firstDifferentLine } from './first-different-line';
+export { meshStat, type EdgeStat, type ServiceStat, type StatReport, type Traffic } from './stat/compute';
+export { histogramQuantile, type Bucket } from './stat/quantile';
+export { takeSnapshot, type MetricFamily, type MetricSample, type ServiceScrape, type Snapshot } from './stat/snapshot';
+export { renderStat } from './stat/render';
