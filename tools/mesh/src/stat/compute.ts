@@ -72,7 +72,8 @@ export function meshStat(services: readonly string[], before: Snapshot, after: S
       service,
       traffic: traffic(requests, buckets, seconds),
       refusals: { tls, denied },
-      certificateSecondsLeft: expiry === undefined ? null : expiry - second.at / 1000,
+      // 0 is the gauge before any identity was loaded, not a certificate from 1970.
+      certificateSecondsLeft: expiry === undefined || expiry <= 0 ? null : expiry - second.at / 1000,
     });
   }
   return { intervalSeconds: longest, services: rows, edges };
