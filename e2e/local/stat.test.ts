@@ -1,0 +1,85 @@
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StatReport } from '@portcullis/mesh';
+import { curl, curlJson } from '../../test-support/outside-clients';
+import { REPO_ROOT, tempDir } from '../../test-support/temp-mesh';
+import { meshUnderTest } from '../support/mesh-under-test';
+
+const mesh = meshUnderTest();
+const gateway = () => mesh.endpoint('gateway');
+const LOAD_CLIENT = 'demo-client';
+const as = (workload: string) => {
+  const files = mesh.identity(workload);
+  return { cacert: files.bundle, cert: files.cert, key: files.key };
+};
+
+/** The built CLI, as a user runs it, pointed at the mesh under test; resolves with its stdout. */
+function meshCli(args: readonly string[], manifestFile = mesh.manifest.file): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'tools/mesh/dist/cli.js'), ...args], {
+    env: { ...process.env, PORTCULLIS_MANIFEST: manifestFile, PORTCULLIS_CERTS: mesh.certsDir, PORTCULLIS_ENV: mesh.environment },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+/**
+ * `mesh stat --json` on the running mesh while the load client places orders and reads the
+ * inventory through the gateway: between them the two routes exercise every call of the
+ * manifest's call graph, so every one of its edges, and the load client's edge into the
+ * gateway, must show traffic.
+ */
+describe('pnpm mesh stat on the local mesh', () => {
+  it('finds every edge of the call graph, and the load client into the gateway, with a rate above 0', async () => {
+    const stat = meshCli(['stat', '--json', '--interval=3']);
+    // Load for longer than the interval, so that both reads are taken while it flows.
+    const until = Date.now() + 4_500;
+    let placed = 0;
+    while (Date.now() < until) {
+      if (curlJson(`${gateway().origin}/orders`, as(LOAD_CLIENT), { sku: 'WIDGET-1', quantity: 1 }, gateway().curlArgs).status === 201) placed++;
+      expect(curl(`${gateway().origin}/inventory`, as(LOAD_CLIENT), gateway().curlArgs).status).toBe(200);
+      await new Promise((resolve) => setImmediate(resolve)); // let the CLI's output in
+    }
+    expect(placed).toBeGreaterThan(0);
+    const { code, stdout, stderr } = await stat;
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    const report = JSON.parse(stdout.trim()) as StatReport;
+
+    const expected = [`${LOAD_CLIENT} -> gateway`, ...[...mesh.manifest.services.values()].flatMap((service) => service.calls.map((callee) => `${service.name} -> ${callee}`))];
+    const rates = new Map(report.edges.map((edge) => [`${edge.source} -> ${edge.target}`, edge.perSecond]));
+    for (const edge of expected) expect({ edge, moving: (rates.get(edge) ?? 0) > 0 }).toEqual({ edge, moving: true });
+    expect(expected).toEqual(expect.arrayContaining(['demo-client -> gateway', 'gateway -> orders', 'orders -> inventory', 'orders -> payments']));
+
+    // Every service answered, with its certificate's time left and a success rate for the load.
+    for (const service of mesh.manifest.services.keys()) {
+      const row = report.services.find((candidate) => candidate.service === service);
+      expect(row).toMatchObject({ service, traffic: expect.objectContaining({ perSecond: expect.any(Number) }) });
+      expect(row!.error).toBeUndefined();
+      expect(row!.certificateSecondsLeft).toBeGreaterThan(0);
+    }
+    const orders = report.edges.find((edge) => edge.source === LOAD_CLIENT && edge.target === 'gateway')!;
+    expect(orders.successRate).toBe(1);
+    expect(orders.p99).toBeGreaterThan(0);
+  });
+
+  it('shows a service that does not answer as a row saying so', async () => {
+    // The same manifest with the payments service moved to an address where nothing listens.
+    const folder = tempDir('stat-down');
+    try {
+      const payments = mesh.manifest.services.get('payments')!.addresses.get(mesh.environment)!;
+      const moved = readFileSync(mesh.manifest.file, 'utf8').replace(`${mesh.environment}: ${payments.host}\n`, `${mesh.environment}: 127.0.99.99\n`);
+      expect(moved).not.toBe(readFileSync(mesh.manifest.file, 'utf8'));
+      const file = join(folder.dir, 'mesh.yaml');
+      writeFileSync(file, moved);
+      const { code, stdout } = await meshCli(['stat', '--interval=0.5'], file);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^payments +not answering: /m);
+      expect(stdout).toMatch(/^gateway +\d/m);
+    } finally {
+      folder.remove();
+    }
+  });
+});
