@@ -24,6 +24,7 @@ requirements=(
   "iproute2|command -v ss"
   "testssl.sh|command -v testssl"
   "faketime|ls /usr/lib/*/faketime/libfaketimeMT.so.1"
+  "prometheus|command -v prometheus"
 )
 
 missing=()
