@@ -3,6 +3,7 @@ import Fastify from 'fastify';
 import type { Manifest } from '@portcullis/manifest';
 import {
   AuditLog,
+  ConnectionAdmission,
   hardenTlsServer,
   identityFiles,
   IdentitySource,
@@ -33,7 +34,8 @@ function expectationFor(manifest: Manifest, name: string) {
  * (the same options, authorization and hardening, without NestJS), presenting
  * `presenting`'s certificate and enforcing `service`'s policy, on an ephemeral
  * loopback port. Every handler records that it ran, so a test can tell that a
- * refused request never reached it.
+ * refused request never reached it. `reportEveryMs`: how often the admission
+ * writes its summary of what it shed, into `shedLog`.
  */
 export async function startTrustedServer(
   manifest: Manifest,
@@ -41,12 +43,15 @@ export async function startTrustedServer(
   service: string,
   presenting = service,
   limits: Partial<ServerLimits> = {},
+  reportEveryMs?: number,
 ) {
   const reached: string[] = [];
   const audit: string[] = [];
+  const shedLog: string[] = [];
   const source = sourceOf(manifest, certsDir, presenting);
   const all = { ...SERVER_LIMITS, ...limits };
-  const context = { service, manifest, source, audit: new AuditLog((line) => audit.push(line)), limits: all };
+  const admission = new ConnectionAdmission({ service, limits: all, log: (line) => shedLog.push(line), ...(reportEveryMs ? { reportEveryMs } : {}) });
+  const context = { service, manifest, source, audit: new AuditLog((line) => audit.push(line)), limits: all, admission };
   const fastify = Fastify(meshFastifyOptions(source, manifest.tls.minVersion, all));
   secureFastify(fastify, context);
   for (const route of manifest.services.get(service)!.routes) {
@@ -63,5 +68,5 @@ export async function startTrustedServer(
   hardenTlsServer(fastify.server, context);
   await fastify.listen({ host: '127.0.0.1', port: 0 });
   const port = (fastify.server.address() as AddressInfo).port;
-  return { fastify, port, reached, audit, source, close: () => fastify.close() };
+  return { fastify, port, reached, audit, shedLog, admission, source, close: () => fastify.close() };
 }

@@ -4,6 +4,7 @@ import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { parseAddress } from './address';
 import { parseDuration } from './duration';
 import { ManifestError, type ManifestProblem } from './errors';
+import { connectionLimits } from './limits';
 import type { Address, Client, Manifest, Route, Service } from './model';
 import { manifestSchema, ROUTE_PATTERN, type RawManifest } from './schema';
 import { crossCheck } from './validate';
@@ -72,6 +73,7 @@ function toModel(raw: RawManifest, file: string): Manifest {
       rootLifetimeMs: parseDuration(raw.certificates.rootLifetime),
     },
     tls: raw.tls,
+    limits: connectionLimits(raw.limits),
     services,
     clients,
     environments,

@@ -3,6 +3,7 @@ import { findManifestFile, loadManifest, type Manifest, type Service } from '@po
 import { AuditLog } from './audit';
 import { identityFiles } from './files';
 import { IdentitySource } from './source';
+import { ConnectionAdmission } from './server/admission';
 
 /** The default environment: every service as a local process on its own loopback address. */
 export const DEFAULT_ENVIRONMENT = 'local';
@@ -15,6 +16,8 @@ export interface MeshContext {
   readonly service: Service;
   readonly source: IdentitySource;
   readonly audit: AuditLog;
+  /** Who may start a handshake, and what was shed (mesh.yaml's `limits:`); `GET /healthz` reports it. */
+  readonly admission: ConnectionAdmission;
 }
 
 /** Where things are, from the environment variables every entry point reads the same way. */
@@ -56,5 +59,6 @@ export function openMeshContext(serviceName: string, location: MeshLocation = me
     trustDomain: manifest.trustDomain,
     fix: `${ISSUE_COMMAND} ${serviceName}`,
   });
-  return { manifest, environment: location.environment, certsDir: location.certsDir, service, source, audit: new AuditLog() };
+  const admission = new ConnectionAdmission({ service: serviceName, limits: manifest.limits });
+  return { manifest, environment: location.environment, certsDir: location.certsDir, service, source, audit: new AuditLog(), admission };
 }

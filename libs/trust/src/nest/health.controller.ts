@@ -26,6 +26,8 @@ export class HealthController {
       revoked: [...identity.revoked],
       // Handshakes and requests refused since start (each is also logged as mtls.refused).
       refusedPeers: this.context.audit.refusedCount,
+      // Connections shed before their handshake (per address, oldest evicted, deadline) and the pools now.
+      admission: this.context.admission.status(),
     };
   }
 }
