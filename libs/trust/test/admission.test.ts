@@ -75,7 +75,7 @@ describe('admission before the handshake', () => {
 
   it('closes a new connection from an address that already holds its share of pending handshakes, and only from that address', async () => {
     const server = await start({ maxPendingPerAddress: 3, maxPendingHandshakes: 100 });
-    const held = [];
+    const held: Socket[] = [];
     for (let i = 0; i < 3; i++) held.push(await silent(server, '127.0.5.1'));
     await pendingIs(server, 3);
     const fourth = await silent(server, '127.0.5.1');
@@ -94,7 +94,7 @@ describe('admission before the handshake', () => {
 
   it('closes the oldest pending connection to admit a new one when the pending pool is full', async () => {
     const server = await start({ maxPendingPerAddress: 4, maxPendingHandshakes: 4 });
-    const first = [];
+    const first: (Socket & { closedAt?: number })[] = [];
     for (let i = 0; i < 4; i++) {
       first.push(await silent(server, '127.0.5.1'));
       await pendingIs(server, i + 1);
