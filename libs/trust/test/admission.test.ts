@@ -7,14 +7,16 @@ import { identityOf, startTrustedServer } from '../../../test-support/tls-server
 
 type Certs = Awaited<ReturnType<typeof tempCerts>>;
 type Server = Awaited<ReturnType<typeof startTrustedServer>>;
+/** A client socket that notes when it was closed. */
+type Silent = Socket & { closedAt?: number };
 
 /**
  * A TCP connection that never sends a ClientHello, from `localAddress`; resolves once connected,
  * or once closed (a reset can beat the report of the connect: "connect ECONNRESET").
  */
-function silentConnection(port: number, localAddress = '127.0.0.1'): Promise<Socket & { closedAt?: number }> {
+function silentConnection(port: number, localAddress = '127.0.0.1'): Promise<Silent> {
   return new Promise((resolve) => {
-    const socket: Socket & { closedAt?: number } = tcpConnect({ host: '127.0.0.1', port, localAddress }, () => resolve(socket));
+    const socket: Silent = tcpConnect({ host: '127.0.0.1', port, localAddress }, () => resolve(socket));
     socket.on('error', () => undefined);
     socket.once('close', () => {
       socket.closedAt = performance.now();
@@ -75,7 +77,7 @@ describe('admission before the handshake', () => {
 
   it('closes a new connection from an address that already holds its share of pending handshakes, and only from that address', async () => {
     const server = await start({ maxPendingPerAddress: 3, maxPendingHandshakes: 100 });
-    const held: Socket[] = [];
+    const held: Silent[] = [];
     for (let i = 0; i < 3; i++) held.push(await silent(server, '127.0.5.1'));
     await pendingIs(server, 3);
     const fourth = await silent(server, '127.0.5.1');
@@ -94,7 +96,7 @@ describe('admission before the handshake', () => {
 
   it('closes the oldest pending connection to admit a new one when the pending pool is full', async () => {
     const server = await start({ maxPendingPerAddress: 4, maxPendingHandshakes: 4 });
-    const first: (Socket & { closedAt?: number })[] = [];
+    const first: Silent[] = [];
     for (let i = 0; i < 4; i++) {
       first.push(await silent(server, '127.0.5.1'));
       await pendingIs(server, i + 1);
