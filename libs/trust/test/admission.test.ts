@@ -135,6 +135,24 @@ describe('admission before the handshake', () => {
     expect(server.admission.status().shed.evictedOldest).toBe(0);
   });
 
+  it('counts the deadline from accept: a ClientHello sent a byte at a time does not extend it', async () => {
+    const server = await start({ handshakeTimeoutMs: 600, minHandshakeTimeoutMs: 100 });
+    const drip = await silent(server);
+    const acceptedAt = performance.now();
+    // The start of a ClientHello record that announces 512 bytes, one byte every 50 ms.
+    const hello = Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03, ...new Array<number>(40).fill(7)]);
+    let sent = 0;
+    const dripping = setInterval(() => sent < hello.length && !drip.destroyed && drip.write(hello.subarray(sent, ++sent)), 50);
+    try {
+      await eventually('the dripping connection to be closed', () => drip.closedAt !== undefined, { withinMs: 3_000 });
+    } finally {
+      clearInterval(dripping);
+    }
+    expect(sent).toBeGreaterThan(5);
+    expect(drip.closedAt! - acceptedAt).toBeLessThan(1_000);
+    expect(server.admission.status().shed.handshakeDeadlineExpired).toBe(1);
+  });
+
   it('leaves authenticated connections out of the pending pool: never evicted, never expired', async () => {
     const server = await start({ maxPendingPerAddress: 4, maxPendingHandshakes: 4, handshakeTimeoutMs: 600, minHandshakeTimeoutMs: 100 });
     const clients = [await connectAs(certs, server.port), await connectAs(certs, server.port)];

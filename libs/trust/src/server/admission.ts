@@ -16,11 +16,12 @@ import { SheddingCounters, ShedReporter, type AdmissionGauges, type ShedCounts, 
  * - when the pending pool (`maxPendingHandshakes`) is full, the OLDEST pending
  *   connection is closed to admit the new one, so a flood cannot hold the pool
  *   against newcomers: it has to outpace every honest handshake instead;
- * - the handshake deadline runs from accept (not from the last byte, as Node's
- *   own handshakeTimeout does, which a slow drip resets) and shrinks from
- *   `handshakeTimeoutMs` to `minHandshakeTimeoutMs` as the pending pool fills
- *   past half, as Envoy's overload manager scales `TRANSPORT_SOCKET_CONNECT`
- *   timers between a max and a min with its `reduce_timeouts` action;
+ * - the handshake deadline runs from accept (a ClientHello sent a byte at a
+ *   time does not extend it) and shrinks from `handshakeTimeoutMs` to
+ *   `minHandshakeTimeoutMs` as the pending pool fills past half, as Envoy's
+ *   overload manager scales `TRANSPORT_SOCKET_CONNECT` timers between a max
+ *   and a min with its `reduce_timeouts` action (Node's own handshakeTimeout
+ *   is fixed, and is left only as a backstop);
  * - authenticated (handshake done) connections have their own budget,
  *   `maxConnections` (Envoy's `global_downstream_max_connections`, HAProxy's
  *   `maxconn`): they never count against the pending pool and are never evicted.

@@ -42,8 +42,8 @@ export function meshFastifyOptions(source: IdentitySource, minVersion: TlsVersio
     https: {
       ...serverTlsOptions(source.current(), minVersion),
       // Only a backstop: the admission (admission.ts) keeps the real deadline, from accept and
-      // scaled under pressure. Node's is an idle timer that each byte restarts, so it stays
-      // longer than the admission's, which then decides (and counts) first.
+      // scaled under pressure. Node's is fixed; twice as long, the admission always decides
+      // (and counts) first.
       handshakeTimeout: 2 * limits.handshakeTimeoutMs,
       // node:https takes the HTTP server's options here too. Node only looks for
       // expired header and request timers every 30 s unless told otherwise.
