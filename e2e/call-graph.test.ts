@@ -1,4 +1,4 @@
-import { MeshCallError, MeshClient, identityFiles, IdentitySource } from '@portcullis/trust';
+import { MeshCallError, MeshClient, identityFiles, IdentitySource, svidRules } from '@portcullis/trust';
 import { parseManifest } from '@portcullis/manifest';
 import { readFileSync } from 'node:fs';
 import { curl } from '../test-support/outside-clients';
@@ -73,7 +73,7 @@ describe('identity pinning against the running mesh', () => {
     );
     const manifest = parseManifest(text, mesh.manifest.file);
     const orders = manifest.services.get('orders')!;
-    const source = IdentitySource.open(identityFiles(mesh.certsDir, 'orders'), { id: orders.id, trustDomain: manifest.trustDomain, fix: 'test' });
+    const source = IdentitySource.open(identityFiles(mesh.certsDir, 'orders'), { id: orders.id, ...svidRules(manifest), fix: 'test' });
     const client = new MeshClient({ manifest, environment: 'decoy', self: orders, source });
     try {
       const call = client.call('payments', 'POST', '/charges', { reference: 'pinning', amountCents: 1 });

@@ -45,6 +45,26 @@ const matrix: Row[] = [
     refused: { forbidden: /it is a CA certificate, not a leaf/ },
   },
   {
+    name: 'a CA certificate without keyCertSign (OpenSSL does not call it a CA)',
+    change: (spec) => ({ ...spec, isCA: true, keyUsage: ['digitalSignature'] }),
+    refused: { forbidden: /its basicConstraints say cA=true/ },
+  },
+  {
+    name: 'a leaf (cA=false) that may sign certificates and CRLs',
+    change: (spec) => ({ ...spec, keyUsage: ['digitalSignature', 'keyCertSign', 'cRLSign'] }),
+    refused: { forbidden: /its key usage has keyCertSign and cRLSign, which only a CA may have/ },
+  },
+  {
+    name: 'a leaf without basicConstraints',
+    change: (spec) => ({ ...spec, withoutBasicConstraints: true }),
+    refused: { forbidden: /it has no basicConstraints extension/ },
+  },
+  {
+    name: 'a leaf valid for 100 years',
+    change: (spec) => ({ ...spec, notAfter: new Date(spec.notBefore.getTime() + 100 * 365.25 * HOURS(24)) }),
+    refused: { forbidden: /it is valid for 36525 days, longer than the manifest's leaf lifetime of 24 hours/ },
+  },
+  {
     name: 'a leaf for servers only (serverAuth without clientAuth)',
     change: (spec) => ({ ...spec, extKeyUsage: ['serverAuth'] }),
     refused: { handshake: /INVALID_PURPOSE|UNSUPPORTED_CERTIFICATE_PURPOSE/ },

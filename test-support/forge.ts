@@ -84,3 +84,36 @@ export function meshAuthority(certsDir: string): ForgedAuthority {
   const root = { certPem: read(files.rootCert), keyPem: read(files.rootKey) };
   return { root, intermediate: { certPem: read(files.intermediateCert), keyPem: read(files.intermediateKey) }, bundlePem: root.certPem };
 }
+
+/** A leaf change that breaks one X509-SVID rule, and the problem `svidProblem` names for it. */
+export interface SvidRuleBreaker {
+  readonly name: string;
+  readonly change: (spec: CertificateSpec) => CertificateSpec;
+  readonly problem: RegExp;
+}
+
+/**
+ * Leaves that chain to the mesh CA and that OpenSSL accepts for TLS (or would,
+ * but for their key usage), each breaking one rule only our checks enforce.
+ * The manifest's leaves live 24 hours.
+ */
+export const SVID_RULE_BREAKERS: readonly SvidRuleBreaker[] = [
+  { name: 'cA=true without keyCertSign', change: (spec) => ({ ...spec, isCA: true, keyUsage: ['digitalSignature'] }), problem: /its basicConstraints say cA=true: it is a CA certificate, not a leaf/ },
+  {
+    name: 'cA=false with keyCertSign and cRLSign',
+    change: (spec) => ({ ...spec, keyUsage: ['digitalSignature', 'keyCertSign', 'cRLSign'] }),
+    problem: /its key usage has keyCertSign and cRLSign, which only a CA may have/,
+  },
+  { name: 'cA=false with cRLSign', change: (spec) => ({ ...spec, keyUsage: ['digitalSignature', 'cRLSign'] }), problem: /its key usage has cRLSign, which only a CA may have/ },
+  { name: 'no basicConstraints', change: (spec) => ({ ...spec, withoutBasicConstraints: true }), problem: /it has no basicConstraints extension; an SVID leaf must state cA=false/ },
+  {
+    name: 'valid for 100 years',
+    change: (spec) => ({ ...spec, notAfter: new Date(spec.notBefore.getTime() + 100 * 365.25 * 24 * HOUR) }),
+    problem: /it is valid for 36525 days, longer than the manifest's leaf lifetime of 24 hours/,
+  },
+  {
+    name: 'valid for 25 hours',
+    change: (spec) => ({ ...spec, notAfter: new Date(spec.notBefore.getTime() + 25 * HOUR) }),
+    problem: /it is valid for 25 hours, longer than the manifest's leaf lifetime of 24 hours/,
+  },
+];

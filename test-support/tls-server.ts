@@ -11,6 +11,8 @@ import {
   meshFastifyOptions,
   SERVER_LIMITS,
   secureFastify,
+  svidRules,
+  type AuditLimits,
   type Identity,
   type ServerLimits,
 } from '@portcullis/trust';
@@ -26,7 +28,7 @@ export function sourceOf(manifest: Manifest, certsDir: string, name: string): Id
 
 function expectationFor(manifest: Manifest, name: string) {
   const workload = manifest.services.get(name) ?? manifest.clients.get(name)!;
-  return { id: workload.id, trustDomain: manifest.trustDomain, fix: 'test' };
+  return { id: workload.id, ...svidRules(manifest), fix: 'test' };
 }
 
 /**
@@ -43,6 +45,7 @@ export async function startTrustedServer(
   service: string,
   presenting = service,
   limits: Partial<ServerLimits> = {},
+  auditLimits: Partial<AuditLimits> = {},
   reportEveryMs?: number,
 ) {
   const reached: string[] = [];
@@ -50,8 +53,9 @@ export async function startTrustedServer(
   const shedLog: string[] = [];
   const source = sourceOf(manifest, certsDir, presenting);
   const all = { ...SERVER_LIMITS, ...limits };
+  const auditLog = new AuditLog((line) => audit.push(line), { limits: auditLimits });
   const admission = new ConnectionAdmission({ service, limits: all, log: (line) => shedLog.push(line), ...(reportEveryMs ? { reportEveryMs } : {}) });
-  const context = { service, manifest, source, audit: new AuditLog((line) => audit.push(line)), limits: all, admission };
+  const context = { service, manifest, source, audit: auditLog, limits: all, admission };
   const fastify = Fastify(meshFastifyOptions(source, manifest.tls.minVersion, all));
   secureFastify(fastify, context);
   for (const route of manifest.services.get(service)!.routes) {
@@ -68,5 +72,5 @@ export async function startTrustedServer(
   hardenTlsServer(fastify.server, context);
   await fastify.listen({ host: '127.0.0.1', port: 0 });
   const port = (fastify.server.address() as AddressInfo).port;
-  return { fastify, port, reached, audit, shedLog, admission, source, close: () => fastify.close() };
+  return { fastify, port, reached, audit, auditLog, shedLog, admission, source, close: () => fastify.close() };
 }

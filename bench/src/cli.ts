@@ -5,7 +5,8 @@
  * still runs (CI does this); its figures mean nothing and it writes to a
  * temporary directory unless told otherwise. `--render` only rewrites the
  * chart and BENCHMARKS.md from the results.json already there (after editing
- * the report's text), measuring nothing.
+ * the report's text), measuring nothing. `--soak` runs only the 20-minute soak and adds it to the
+ * results.json already there (a full run keeps the last soak's figures).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,7 @@ import { chainScenario } from './scenarios/chain';
 import { handshakeScenario } from './scenarios/handshakes';
 import { keepAliveScenario } from './scenarios/keep-alive';
 import { nodeFloor } from './scenarios/node-floor';
+import { FULL_SOAK, SMOKE_SOAK, soakScenario } from './scenarios/soak';
 import { startupScenario } from './scenarios/startup';
 
 async function main(args: readonly string[]): Promise<void> {
@@ -39,6 +41,14 @@ async function main(args: readonly string[]): Promise<void> {
   }
   const started = performance.now();
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+  const previous = existsSync(join(outDir, 'results.json')) ? (JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8')) as BenchResults) : undefined;
+  if (args.includes('--soak')) {
+    if (!previous) throw new Error(`${relative(process.cwd(), join(outDir, 'results.json'))} does not exist; run "pnpm bench" first, then "pnpm bench --soak"`);
+    const soak = await soakScenario(plan.name === 'smoke' ? SMOKE_SOAK : FULL_SOAK, log);
+    const results = { ...previous, soak };
+    writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+    return writeReport(results, outDir);
+  }
 
   ensurePrerequisites(log);
   const machine = describeMachine();
@@ -61,6 +71,8 @@ async function main(args: readonly string[]): Promise<void> {
   const startup = await startupScenario(plan.startup.rounds, log);
   const chain = await chainScenario(plan.chain, log);
   const authority = await authorityScenario(plan.authority.rounds, plan.authority.sizes, log);
+  // The soak takes 20 minutes: a full run keeps the last one's figures; the smoke plan runs a short one.
+  const soak = plan.name === 'smoke' ? await soakScenario(SMOKE_SOAK, log) : previous?.soak;
 
   const results: BenchResults = {
     generatedAt: new Date().toISOString(),
@@ -74,6 +86,7 @@ async function main(args: readonly string[]): Promise<void> {
     authority,
     startup,
     nodeFloor: await nodeFloor(),
+    ...(soak ? { soak } : {}),
   };
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');

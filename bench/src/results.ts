@@ -4,6 +4,7 @@ import type { Plan } from './plan';
 import type { AuthorityReport } from './scenarios/authority';
 import type { ChainReport } from './scenarios/chain';
 import type { HandshakeReport } from './scenarios/handshakes';
+import type { SoakResults } from './scenarios/soak';
 import type { KeepAliveReport } from './scenarios/keep-alive';
 import type { StartupReport } from './scenarios/startup';
 
@@ -21,4 +22,6 @@ export interface BenchResults {
   readonly startup: StartupReport;
   /** An idle `node -e` process, for scale. */
   readonly nodeFloor: Memory;
+  /** The long soak, measured by `pnpm bench --soak` (20 minutes) and kept across full runs. */
+  readonly soak?: SoakResults;
 }

@@ -98,7 +98,9 @@ describe('the gateway under a pre-handshake flood', () => {
     const report = await flood.stop();
     flood = undefined;
     const after = admission();
-    console.log(`flood from ${sources.length} address(es): ${JSON.stringify(report)}; demo client: ${JSON.stringify(result)}; gateway admission before ${JSON.stringify(before)}, after ${JSON.stringify(after)}`);
+    console.log(
+      `flood from ${sources.length} address(es): ${JSON.stringify(report)}; demo client: ${JSON.stringify(result)}; gateway admission before ${JSON.stringify(before)}, after ${JSON.stringify(after)}`,
+    );
     return { result, report, before, after };
   };
 
@@ -108,7 +110,9 @@ describe('the gateway under a pre-handshake flood', () => {
     expect(result.served).toBeGreaterThanOrEqual(99);
     // The address was held to its share of pending handshakes, and that is what the gateway reports.
     expect(after.shed.refusedPerAddress).toBeGreaterThan(before.shed.refusedPerAddress);
-    await eventually('a summary of the shedding in the gateway log', () => shedLines().some((line) => (line.refusedPerAddress as number) > 0), { withinMs: 15_000 });
+    await eventually('a summary of the shedding in the gateway log', () => shedLines().some((line) => (line.refusedPerAddress as number) > 0), {
+      withinMs: 15_000,
+    });
   });
 
   it('serves the legitimate client at least 95 times in 100 while fifty addresses flood', async () => {
@@ -117,6 +121,8 @@ describe('the gateway under a pre-handshake flood', () => {
     expect(result.served).toBeGreaterThanOrEqual(95);
     // 2,000 pending connections do not fit in the pool of 1,024: the oldest made room for the newest.
     expect(after.shed.evictedOldest).toBeGreaterThan(before.shed.evictedOldest);
-    await eventually('a summary of the evictions in the gateway log', () => shedLines().some((line) => (line.evictedOldest as number) > 0), { withinMs: 15_000 });
+    await eventually('a summary of the evictions in the gateway log', () => shedLines().some((line) => (line.evictedOldest as number) > 0), {
+      withinMs: 15_000,
+    });
   });
 });

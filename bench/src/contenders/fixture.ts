@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadManifest, type Manifest } from '@portcullis/manifest';
 import { issueMeshCertificates } from '@portcullis/pki';
-import { identityFiles, loadIdentity } from '@portcullis/trust';
+import { identityFiles, loadIdentity, svidRules } from '@portcullis/trust';
 import { REPO_MANIFEST } from '../paths';
 import { CALLER } from './target';
 
@@ -37,7 +37,7 @@ export async function createFixture(): Promise<Fixture> {
   const certsDir = join(dir, 'certs');
   await issueMeshCertificates(manifest, certsDir);
   const workload = manifest.services.get(CALLER)!;
-  const identity = loadIdentity(identityFiles(certsDir, CALLER), { id: workload.id, trustDomain: manifest.trustDomain, fix: 'bench' });
+  const identity = loadIdentity(identityFiles(certsDir, CALLER), { id: workload.id, ...svidRules(manifest), fix: 'bench' });
   const file = (name: string, content: string) => {
     const path = join(dir, name);
     writeFileSync(path, content, { mode: 0o600 });

@@ -1,7 +1,6 @@
 import type { BenchResults } from '../results';
 import type { HandshakeMode } from '../scenarios/handshakes';
 import { SERVICE_NODE_FLAGS } from '@portcullis/mesh';
-import { DEFAULT_MAX_CONNECTIONS_PER_TARGET } from '@portcullis/trust';
 import { checkTargets } from './targets';
 
 const n0 = (value: number) => Math.round(value).toLocaleString('en-US');
@@ -21,6 +20,7 @@ export function renderMarkdown(results: BenchResults): string {
     chain(results),
     authority(results),
     footprint(results),
+    soak(results),
   ].join('\n\n') + '\n';
 }
 
@@ -78,9 +78,6 @@ function keepAlive(r: BenchResults): string {
     s.errors,
     mb(k.memory[name as keyof typeof k.memory].rssBytes),
   ]);
-  const tlsServers = ['tls-only', 'portcullis', 'sidecar'] as const;
-  const busiestLoad = Math.max(...tlsServers.map((name) => k.medians[name].loadCpuShare));
-  const serverShares = tlsServers.map((name) => k.medians[name].serverCpuShare);
   return `## 1. Keep-alive throughput and latency
 
 \`GET /inventory\` of the real inventory service (its Nest module, controller and response, the same for every contender), ${k.concurrency} keep-alive connections from ApacheBench (\`ab -k\`, C,
@@ -94,19 +91,7 @@ ${table(['Contender', 'req/s', 'vs plaintext', 'p50 ms', 'p99 ms', 'server CPU',
 Portcullis / plaintext: **${k.ratios.portcullisOverPlaintext}×**. Portcullis / sidecar: **${k.ratios.portcullisOverSidecar}×**.
 "Server CPU" is the CPU time of everything serving the contender (nginx and the app, for the sidecar) per second of the run; "RSS" its resident memory after the rounds.
 
-**What limits it.** The server side: every TLS contender kept its core ${pct(Math.min(...serverShares))}–${pct(Math.max(...serverShares))} busy,
-while ab used at most ${pct(busiestLoad)} of its own core. Against a bare Node https server ab went ${k.ratios.loadGeneratorHeadroomTls}× as fast
-as against the fastest TLS contender (and ${k.ratios.loadGeneratorHeadroomPlaintext}× as fast in plaintext), so the load generator was not the limit.
-
-**Where the cost of mTLS goes.** The same app with Node's TLS and Portcullis's HTTPS options but none of its checks
-runs at ${k.ratios.tlsOnlyOverPlaintext}× plaintext; Portcullis's own per-request work (the SPIFFE authorization hook, the
-certificate expiry and deny-list checks) then takes it to ${k.ratios.portcullisOverTlsOnly}× of that. Without any framework,
-Node's TLS alone runs at ${k.ratios.bareHttpsOverBareHttp}× plain HTTP. So the gap to plaintext is Node's TLS stream
-(decrypting, encrypting and the extra stream layer per request), not the mesh's checks; the 0.9× target is
-${k.ratios.portcullisOverPlaintext >= 0.9 ? 'met' : 'not met because of it'}. The per-request work Portcullis adds is kept small: the peer's identity is decided
-once per connection and cached with the certificate's serial and expiry as plain values, so a request costs a map
-lookup, a number comparison and a set lookup, and no certificate is parsed per request. The sidecar pays for a second
-process on the same core: TLS in nginx, then the request parsed again by the app on a plaintext hop.`;
+${keepAliveLimits(r)}`;
 }
 
 function handshakes(r: BenchResults): string {
@@ -134,12 +119,8 @@ ${table(['Server', 'Connections', 'conn/s', 'server CPU ms/conn', 'per core conn
 Portcullis / sidecar, full handshakes: **${h.ratios.newOverSidecar}×** measured, **${h.ratios.newCapacityOverSidecar}×** per server core.
 Resumed: ${h.ratios.reuseOverSidecar}× measured, ${h.ratios.reuseCapacityOverSidecar}× per server core.
 
-**What limits it.** Both ends do the same expensive work per full handshake (an RSA-2048 signature each, chain
-checks, an X25519 exchange), and s_time used up to ${pct(newLoad)} of the load core, so the measured rates are partly
-the client's limit; the per-core column, from the server's own CPU time, is the server's capacity either way.
-nginx does the handshake in C, but then forwards each request to the app over the plaintext hop on the same core;
-Portcullis does the handshake through Node's OpenSSL and answers in the same process. Resumption skips the
-signatures and certificate checks, where most of a full handshake's time goes.`;
+**What limits it.** s_time used up to ${pct(newLoad)} of the load core during full handshakes${newLoad >= 0.9 ? ', so the measured rates are partly the client\'s limit; the per-core column, from the server\'s own CPU time, is the server\'s capacity either way' : ', so the server side set the rates'}.
+A resumed connection cost Portcullis ${ms(h.medians['portcullis/reuse'].serverCpuMsPerConnection)} ms of server CPU against ${ms(h.medians['portcullis/new'].serverCpuMsPerConnection)} ms for a full handshake.`;
 }
 
 function chain(r: BenchResults): string {
@@ -160,10 +141,7 @@ ${table(['target/s', 'sent/s', 'p50 ms', 'p99 ms', 'failed', `p99 < ${c.plan.p99
 
 The chain sustains **${n0(c.sustainedRate)} orders/s** with p99 under ${c.plan.p99BudgetMs} ms.
 
-**What limits it.** Four Node services and the load generator share ${r.machine.cores} cores, unpinned, and each order
-is four requests and four responses over mTLS plus the load generator's own. Connections are pooled and kept alive on
-every hop (one undici pool per target, at most ${DEFAULT_MAX_CONNECTIONS_PER_TARGET} connections each), so past the warm-up no handshake happens; the limit
-is the services' CPU.`;
+This scenario does not measure what limits the chain (no CPU profile, no per-process CPU): see [NOTES.md](NOTES.md).`;
 }
 
 function authority(r: BenchResults): string {
@@ -178,9 +156,7 @@ with ${a.parallelJobs} parallel jobs; ${a.rounds} interleaved rounds. Seconds, m
 
 ${table(['Services', 'Portcullis', 'openssl loop', `openssl ${a.parallelJobs} jobs`, 'Portcullis speed-up vs loop', `vs ${a.parallelJobs} jobs`], rows)}
 
-**What limits it.** Generating RSA keys (a search for primes, whose time varies from key to key). Portcullis
-generates them on Node's thread pool, all cores at once, and signs in-process; the command line starts two or three
-processes per service and loads the CA key every time.`;
+What limits it is not measured here: see [NOTES.md](NOTES.md).`;
 }
 
 function footprint(r: BenchResults): string {
@@ -202,22 +178,12 @@ For scale, an idle \`node -e\` process with no code of ours: ${mb(floor.rssBytes
 For one service in the keep-alive runs: Portcullis ${mb(k.portcullis.rssBytes)} RSS in one process; the sidecar setup
 ${mb(k.sidecar.rssBytes)} (nginx and the plaintext app, which alone takes ${mb(k.plaintext.rssBytes)}).
 
-**What limits it.** Node itself and the modules a NestJS service loads (Nest, rxjs, Fastify, undici, zod, the YAML
-parser): about ${mb(floor.rssBytes)} of every figure is Node before any code runs, and most of the rest is V8's heap for
-those modules. RSS counts the Node binary's shared pages once per service, so four services do not take four times
-the RSS in memory; their PSS is the fairer sum. Load adds memory mostly in V8's heap: the old generation fills with
-objects promoted while their requests are in flight, until V8 collects it; gateway and orders also hold each
-request while they call their peers. So the peak under load depends on when V8 collects, and moved by tens of MB
-from one run to the next here. Node's TLS itself adds little: in the keep-alive runs the same app
-took ${mb(k['tls-only'].rssBytes)} RSS with Node's TLS against ${mb(k.plaintext.rssBytes)} in plaintext (bare Node: ${mb(k['bare-https'].rssBytes)} against ${mb(k['bare-http'].rssBytes)}),
-and with Portcullis's checks ${mb(k.portcullis.rssBytes)}.
-
-**What was done about it.** Every service runs with \`${SERVICE_NODE_FLAGS.join(' ')}\` (SERVICE_NODE_FLAGS in
-tools/mesh, the Dockerfile's CMD too): V8 otherwise grows the young generation to 16 MB per semi-space and keeps it.
-In the keep-alive runs the same service with Node's default flags took ${mb(k['portcullis-v8-defaults'].rssBytes)} RSS against
-${mb(k.portcullis.rssBytes)}, and the service with the flags served ${r.keepAlive.ratios.serviceFlagsOverV8Defaults}× the requests/s of the one without. Each mesh client keeps at most
-${DEFAULT_MAX_CONNECTIONS_PER_TARGET} connections per target, so a burst queues rather than opening hundreds of TLS connections. Tried by hand
-and left out: glibc's \`MALLOC_ARENA_MAX=2\` (no change), V8's \`--optimize-for-size\` (a few MB less, and slower).
+Node before any code of ours is ${pct(floor.rssBytes / Math.min(...Object.values(r.chain.footprint).map((f) => f.idle.rssBytes)))} of the smallest idle RSS above.
+In the keep-alive runs the same app took ${mb(k['tls-only'].rssBytes)} RSS with Node's TLS against ${mb(k.plaintext.rssBytes)} in plaintext (bare Node:
+${mb(k['bare-https'].rssBytes)} against ${mb(k['bare-http'].rssBytes)}), and ${mb(k.portcullis.rssBytes)} with Portcullis's checks. Every service runs with
+\`${SERVICE_NODE_FLAGS.join(' ')}\` (SERVICE_NODE_FLAGS in tools/mesh); the same service with Node's default flags took
+${mb(k['portcullis-v8-defaults'].rssBytes)} RSS against ${mb(k.portcullis.rssBytes)}, and the one with the flags served ${r.keepAlive.ratios.serviceFlagsOverV8Defaults}× the requests/s of the one without.
+Why the figures are what they are, and what was tried: [NOTES.md](NOTES.md).
 
 Start-up, \`pnpm start\` to its "mesh ready" line (the runner's own figure, without pnpm and the build check, in brackets), median of ${s.rounds}:
 
@@ -226,6 +192,66 @@ ${table(['Start', 'ready in'], [
     ['no certificates: CA and every leaf issued first', `${s.medians.cold.readySeconds.toFixed(2)} s (${s.medians.cold.runnerReadySeconds.toFixed(1)} s)`],
   ])}
 
-**What limits it.** Node and NestJS loading their modules in each service, all four at once on ${r.machine.cores} cores, and
-\`pnpm start\` checking the build (\`tsc -b\`) before it starts them.`;
+The warm figure includes \`pnpm start\` checking the build (\`tsc -b\`); the bracketed one is the runner alone.`;
 }
+
+/**
+ * What limits the keep-alive figures, each sentence with the condition that makes it true in this run:
+ * the load generator's headroom, and how the gap to plaintext splits between Node's TLS and the
+ * mesh's own per-request work.
+ */
+function keepAliveLimits(r: BenchResults): string {
+  const k = r.keepAlive;
+  const tlsServers = ['tls-only', 'portcullis', 'sidecar'] as const;
+  const busiestLoad = Math.max(...tlsServers.map((name) => k.medians[name].loadCpuShare));
+  const serverShares = tlsServers.map((name) => k.medians[name].serverCpuShare);
+  const generatorFree = busiestLoad < 0.9 && k.ratios.loadGeneratorHeadroomTls > 1.1;
+  // Points of plaintext's throughput lost to Node's TLS, and then to Portcullis's checks on top of it.
+  const tlsPoints = (1 - k.ratios.tlsOnlyOverPlaintext) * 100;
+  const checkPoints = k.ratios.tlsOnlyOverPlaintext * (1 - k.ratios.portcullisOverTlsOnly) * 100;
+  const larger = tlsPoints >= checkPoints ? "Node's TLS" : "Portcullis's own per-request work";
+  return `**What limits it.** Every TLS contender kept its server core ${pct(Math.min(...serverShares))}–${pct(Math.max(...serverShares))} busy, while ab used at most
+${pct(busiestLoad)} of its own core, and ab went ${k.ratios.loadGeneratorHeadroomTls}× as fast against a bare Node https server as against the fastest TLS
+contender: ${generatorFree ? 'the load generator was not the limit' : 'the load generator may have been the limit (its core over 90% busy, or little headroom against bare Node)'}.
+
+**Where the cost of mTLS goes.** The same app with Node's TLS and Portcullis's HTTPS options but none of its checks ran at
+${k.ratios.tlsOnlyOverPlaintext}× plaintext, and Portcullis at ${k.ratios.portcullisOverTlsOnly}× of that: of the ${(tlsPoints + checkPoints).toFixed(0)} points lost to plaintext,
+${tlsPoints.toFixed(0)} went to Node's TLS and ${checkPoints.toFixed(0)} to Portcullis's own per-request work (the authorization hook, expiry and deny-list checks),
+so the larger part is ${larger}. Without any framework, Node's TLS alone ran at ${k.ratios.bareHttpsOverBareHttp}× plain HTTP.`;
+}
+
+/** The soak's section: every figure is the run's own, and each verdict is computed from them. */
+function soak(r: BenchResults): string {
+  const s = r.soak;
+  if (!s) return '## 6. Soak\n\nNot measured yet: `pnpm bench --soak` runs it (20 minutes) and adds it here.';
+  const p = s.plan;
+  const rows = Object.entries(s.trends).map(([name, t]) => [
+    name,
+    mb(t.rssBytes.start),
+    mb(t.rssBytes.warm),
+    mb(t.rssBytes.end),
+    mb(t.rssBytes.peak),
+    `${(t.rssMaxDriftAfterWarmup * 100).toFixed(1)}%${t.rssMaxDriftAfterWarmup <= SOAK_RSS_DRIFT ? '' : ' (over 15%)'}`,
+    `${(t.rssBytesPerMinute / 2 ** 20).toFixed(2)} MB`,
+    `${t.openFds.warm} → ${t.openFds.end} (peak ${t.openFds.peak})`,
+  ]);
+  const drifting = Object.entries(s.trends).filter(([, t]) => t.rssMaxDriftAfterWarmup > SOAK_RSS_DRIFT).map(([name]) => name);
+  const q = s.requests;
+  return `## 6. Soak
+
+Measured ${s.measuredAt.slice(0, 16).replace('T', ' ')} UTC on Node ${s.node} by \`pnpm bench --soak\`: the local mesh under
+${n0(p.ratePerSecond)} requests/s for ${p.minutes} minutes from an outside client (Node's own \`https\`, the demo client's
+files re-read as they are renewed), ${pct(p.orderShare)} of them \`POST /orders\`, the rest \`GET /inventory\`, one in ${p.freshEvery} on a new
+connection (a full mTLS handshake at the gateway). Leaves lived ${p.leafLifetime}, so the runner renewed ${s.renewals} certificates
+along the way. Each service's RSS and open file descriptors were read from /proc every 5 s; "warm" is the median of
+the first minute after the ${p.warmupMinutes}-minute warm-up, and the drift is the largest distance of any later sample from it.
+
+${table(['Requests', 'per second', 'failed', 'p50', 'p99'], [[n0(q.sent), n0(q.perSecond), n0(q.failed), `${ms(q.p50Ms)} ms`, `${ms(q.p99Ms)} ms`]])}
+
+${table(['Service', 'RSS at start', `warm (minute ${p.warmupMinutes})`, 'end', 'peak', 'largest drift after warm-up', 'trend per minute', 'open fds warm → end'], rows)}
+
+${drifting.length === 0 ? `Every service stayed within ${pct(SOAK_RSS_DRIFT)} of its warm RSS from minute ${p.warmupMinutes} to minute ${p.minutes}.` : `Over ${pct(SOAK_RSS_DRIFT)} from the warm RSS: ${drifting.join(', ')}.`}${q.failed === 0 ? ' No request failed.' : ` ${n0(q.failed)} requests failed: ${Object.entries(q.failures).map(([why, count]) => `${why} (${count})`).join(', ')}.`}`;
+}
+
+/** How far a service's RSS may move after the warm-up and still count as flat. */
+const SOAK_RSS_DRIFT = 0.15;

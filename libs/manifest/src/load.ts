@@ -19,7 +19,7 @@ export function loadManifest(file: string): Manifest {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : String(error);
     throw new ManifestError(absolute, [
       { line: undefined, where: '', message: `${reason}; create it or point PORTCULLIS_MANIFEST at the mesh manifest` },
-    ]);
+    ], 'PORTCULLIS_ERR_MANIFEST_MISSING');
   }
   return parseManifest(text, absolute);
 }
@@ -71,6 +71,7 @@ function toModel(raw: RawManifest, file: string): Manifest {
       leafLifetimeMs: parseDuration(raw.certificates.leafLifetime),
       intermediateLifetimeMs: parseDuration(raw.certificates.intermediateLifetime),
       rootLifetimeMs: parseDuration(raw.certificates.rootLifetime),
+      rootOverlapMs: parseDuration(raw.certificates.rootOverlap),
     },
     tls: raw.tls,
     limits: connectionLimits(raw.limits),

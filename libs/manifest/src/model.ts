@@ -43,6 +43,12 @@ export interface CertificatePolicy {
   readonly leafLifetimeMs: number;
   readonly intermediateLifetimeMs: number;
   readonly rootLifetimeMs: number;
+  /**
+   * How long a CA rotation waits after publishing a root before issuing under
+   * it, and after switching before retiring the old root: the time clients
+   * outside the mesh have to re-read their `ca.crt` (and their certificate).
+   */
+  readonly rootOverlapMs: number;
 }
 
 /**

@@ -25,6 +25,8 @@ export const manifestSchema = z.strictObject({
       leafLifetime: duration.default('24h'),
       intermediateLifetime: duration.default('365d'),
       rootLifetime: duration.default('3650d'),
+      // Twice the longest interval at which outside clients are told to re-read their bundle (5 minutes).
+      rootOverlap: duration.default('10m'),
     })
     .prefault({}),
   tls: z.strictObject({ minVersion: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.3') }).prefault({}),

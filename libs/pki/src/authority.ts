@@ -1,8 +1,7 @@
-import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { X509Certificate } from 'node:crypto';
 import type { Manifest } from '@portcullis/manifest';
-import { authorityFiles, readIfExists, writeFileAtomic, type AuthorityFiles } from './files';
+import { readAuthority, writeAuthority } from './authority-store';
+import { authorityFiles, readIfExists } from './files';
 import { generateRsaKey } from './keys';
 import { intermediateProfile, rootProfile } from './profiles';
 import { isDueForRenewal } from './renewal';
@@ -37,9 +36,10 @@ export async function loadOrCreateAuthority(
 ): Promise<{ authority: Authority; change: AuthorityChange }> {
   const files = authorityFiles(certsDir);
 
-  let root = readIssuer(files.rootCert, files.rootKey);
+  const stored = readAuthority(files);
+  let root = stored.root;
   const created = !root;
-  if (!root) root = await createRoot(manifest, files, now);
+  if (!root) root = await createRoot(manifest, now);
   else if (new X509Certificate(root.certPem).validToDate <= now) {
     // Replacing the trust anchor silently would cut every workload off at once; that is what rotation is for.
     throw new Error(
@@ -47,9 +47,12 @@ export async function loadOrCreateAuthority(
     );
   }
 
-  let intermediate = readIssuer(files.intermediateCert, files.intermediateKey);
+  let intermediate = created ? undefined : stored.intermediate;
   const intermediateState = intermediate ? intermediateProblem(intermediate, root, now) : 'missing';
-  if (intermediateState) intermediate = await createIntermediate(manifest, files, root, now);
+  if (intermediateState) {
+    intermediate = await createIntermediate(manifest, root, now);
+    writeAuthority(files, { root, intermediate });
+  }
 
   return {
     authority: {
@@ -65,21 +68,17 @@ export async function loadOrCreateAuthority(
   };
 }
 
-/** A new root key and self-signed certificate, written to `files`. */
-export async function createRoot(manifest: Manifest, files: AuthorityFiles, now: Date): Promise<Issuer> {
+/** A new root key and self-signed certificate; `writeAuthority` stores it with its intermediate. */
+export async function createRoot(manifest: Manifest, now: Date): Promise<Issuer> {
   const key = await generateRsaKey(3072);
   const certPem = signCertificate(rootProfile(manifest.trustDomain, key.privateKeyPem, key.publicKeyPem, now, manifest.certificates.rootLifetimeMs));
-  writeFileAtomic(files.rootKey, key.privateKeyPem, 0o600);
-  writeFileAtomic(files.rootCert, certPem, 0o644);
   return { certPem, keyPem: key.privateKeyPem };
 }
 
-/** A new intermediate signed by `root`, written to `files`. */
-export async function createIntermediate(manifest: Manifest, files: AuthorityFiles, root: Issuer, now: Date): Promise<Issuer> {
+/** A new intermediate signed by `root`. */
+export async function createIntermediate(manifest: Manifest, root: Issuer, now: Date): Promise<Issuer> {
   const key = await generateRsaKey(2048);
   const certPem = signCertificate(intermediateProfile(manifest.trustDomain, root, key.publicKeyPem, now, manifest.certificates.intermediateLifetimeMs));
-  writeFileAtomic(files.intermediateKey, key.privateKeyPem, 0o600);
-  writeFileAtomic(files.intermediateCert, certPem, 0o644);
   return { certPem, keyPem: key.privateKeyPem };
 }
 
@@ -88,22 +87,6 @@ function bundleWith(bundle: string | undefined, root: Issuer): string {
   return bundle?.includes(root.certPem.trim()) ? bundle : root.certPem;
 }
 
-
-/** A CA certificate and key; undefined when neither exists, an error naming the files when they cannot be used together. */
-function readIssuer(certFile: string, keyFile: string): Issuer | undefined {
-  if (!existsSync(certFile) && !existsSync(keyFile)) return undefined;
-  const fix = `restore the pair, or delete ${dirname(certFile)} to start over with a new CA`;
-  let issuer: Issuer;
-  let matches: boolean;
-  try {
-    issuer = { certPem: readFileSync(certFile, 'utf8'), keyPem: readFileSync(keyFile, 'utf8') };
-    matches = new X509Certificate(issuer.certPem).checkPrivateKey(createPrivateKey(issuer.keyPem));
-  } catch (error) {
-    throw new Error(`${certFile} or ${keyFile} cannot be used (${(error as Error).message}); ${fix}`);
-  }
-  if (!matches) throw new Error(`${keyFile} does not match ${certFile}; ${fix}`);
-  return issuer;
-}
 
 function intermediateProblem(intermediate: Issuer, root: Issuer, now: Date): string | undefined {
   const cert = new X509Certificate(intermediate.certPem);

@@ -15,6 +15,8 @@ export interface AuthorityFiles {
   readonly revoked: string;
   /** Where the next CA waits during a rotation (`ca/next/`), with the same file names. */
   readonly next: string;
+  /** Where the outgoing CA stays between the switch and the retirement (`ca/previous/`). */
+  readonly previous: string;
 }
 
 export function authorityFiles(certsDir: string, dir = join(certsDir, 'ca')): AuthorityFiles {
@@ -27,6 +29,7 @@ export function authorityFiles(certsDir: string, dir = join(certsDir, 'ca')): Au
     bundle: join(dir, 'bundle.crt'),
     revoked: join(dir, 'revoked.txt'),
     next: join(dir, 'next'),
+    previous: join(dir, 'previous'),
   };
 }
 

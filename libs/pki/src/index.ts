@@ -6,6 +6,17 @@ export { issueMeshCertificates, leafNames, type IssueOptions, type IssueResult }
 export { authorityFiles, writeFileAtomic, type AuthorityFiles } from './files';
 export { isDueForRenewal, renewalTime, RENEW_AT_FRACTION, RENEW_JITTER_FRACTION } from './renewal';
 export { writeFilesAtomically, type FileToWrite } from './atomic-dir';
-export { bundleFingerprints, introduceNextAuthority, retirePreviousAuthority, switchToNextAuthority } from './rotation';
+export {
+  bundleFingerprints,
+  introduceNextAuthority,
+  markPublished,
+  overlapEndsAt,
+  retirePreviousAuthority,
+  rotationState,
+  switchToNextAuthority,
+  type RotationPhase,
+  type RotationState,
+} from './rotation';
+export { readAuthority, readAuthorityPair, writeAuthority, type AuthorityPair } from './authority-store';
 export { DENY_LIST_GRACE_MS, revokeCurrentCertificate } from './revocation';
 export { withAuthorityLock } from './lock';

@@ -28,6 +28,8 @@ export interface CertificateSpec {
   readonly extKeyUsage?: readonly ('serverAuth' | 'clientAuth')[];
   /** Defaults to keyCertSign + cRLSign for a CA and digitalSignature for a leaf. */
   readonly keyUsage?: readonly ('digitalSignature' | 'keyCertSign' | 'cRLSign')[];
+  /** Leave basicConstraints out altogether (only forged test certificates do: every SVID must state cA). */
+  readonly withoutBasicConstraints?: boolean;
 }
 
 const SAN_URI = 6;
@@ -56,7 +58,9 @@ export function signCertificate(spec: CertificateSpec): string {
   const extKeyUsage = spec.extKeyUsage ?? [];
   const keyUsage = spec.keyUsage ?? (spec.isCA ? ['keyCertSign', 'cRLSign'] : ['digitalSignature']);
   cert.setExtensions([
-    { name: 'basicConstraints', cA: spec.isCA, critical: true, ...(spec.pathLength === undefined ? {} : { pathLenConstraint: spec.pathLength }) },
+    ...(spec.withoutBasicConstraints
+      ? []
+      : [{ name: 'basicConstraints', cA: spec.isCA, critical: true, ...(spec.pathLength === undefined ? {} : { pathLenConstraint: spec.pathLength }) }]),
     { name: 'keyUsage', critical: true, ...Object.fromEntries(keyUsage.map((usage) => [usage, true])) },
     ...(extKeyUsage.length > 0
       ? [{ name: 'extKeyUsage', serverAuth: extKeyUsage.includes('serverAuth'), clientAuth: extKeyUsage.includes('clientAuth') }]

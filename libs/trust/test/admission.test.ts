@@ -29,7 +29,15 @@ function silentConnection(port: number, localAddress = '127.0.0.1'): Promise<Sil
 function connectAs(certs: Certs, port: number): Promise<TLSSocket> {
   const identity = identityOf(certs.manifest, certs.dir, 'orders');
   return new Promise((resolve, reject) => {
-    const socket = tlsConnect({ host: '127.0.0.1', port, servername: 'payments', ca: identity.bundlePem, cert: identity.chainPem, key: identity.keyPem, checkServerIdentity: () => undefined });
+    const socket = tlsConnect({
+      host: '127.0.0.1',
+      port,
+      servername: 'payments',
+      ca: identity.bundlePem,
+      cert: identity.chainPem,
+      key: identity.keyPem,
+      checkServerIdentity: () => undefined,
+    });
     socket.once('secureConnect', () => resolve(socket));
     socket.once('error', reject);
   });
@@ -64,7 +72,7 @@ describe('admission before the handshake', () => {
   afterAll(() => certs.remove());
 
   const start = async (limits: Partial<ServerLimits>, reportEveryMs?: number) => {
-    const server = await startTrustedServer(certs.manifest, certs.dir, 'payments', 'payments', limits, reportEveryMs);
+    const server = await startTrustedServer(certs.manifest, certs.dir, 'payments', 'payments', limits, {}, reportEveryMs);
     servers.push(server);
     return server;
   };
@@ -103,13 +111,22 @@ describe('admission before the handshake', () => {
     }
     const newcomer = await silent(server, '127.0.5.2');
     await eventually('the oldest to be closed', () => first[0]!.closedAt !== undefined);
-    expect(first.slice(1).concat(newcomer).every((socket) => socket.closedAt === undefined)).toBe(true);
+    expect(
+      first
+        .slice(1)
+        .concat(newcomer)
+        .every((socket) => socket.closedAt === undefined),
+    ).toBe(true);
     // The pool is still full of silent connections, and a real client gets in by evicting the oldest of them.
     const client = await connectAs(certs, server.port);
     sockets.push(client);
     expect(await request(client)).toBe('HTTP/1.1 200 OK');
     await eventually('the second oldest to be closed', () => first[1]!.closedAt !== undefined);
-    expect(server.admission.status()).toMatchObject({ pending: 3, authenticated: 1, shed: { evictedOldest: 2, refusedPerAddress: 0, handshakeDeadlineExpired: 0 } });
+    expect(server.admission.status()).toMatchObject({
+      pending: 3,
+      authenticated: 1,
+      shed: { evictedOldest: 2, refusedPerAddress: 0, handshakeDeadlineExpired: 0 },
+    });
   });
 
   it('gives a handshake its full deadline while the pool is at most half full, and shortens it as the pool fills', async () => {
@@ -175,7 +192,16 @@ describe('admission before the handshake', () => {
     for (let i = 0; i < 5; i++) await silent(server, '127.0.5.1');
     await eventually('a summary line', () => server.shedLog.length > 0);
     const line = JSON.parse(server.shedLog[0]!) as Record<string, unknown>;
-    expect(line).toMatchObject({ level: 'warn', event: 'mtls.shed', service: 'payments', periodMs: 300, refusedPerAddress: 5, evictedOldest: 0, pending: 1, busiestAddress: { address: '127.0.5.1', pending: 1 } });
+    expect(line).toMatchObject({
+      level: 'warn',
+      event: 'mtls.shed',
+      service: 'payments',
+      periodMs: 300,
+      refusedPerAddress: 5,
+      evictedOldest: 0,
+      pending: 1,
+      busiestAddress: { address: '127.0.5.1', pending: 1 },
+    });
     await sleep(900);
     expect(server.shedLog).toHaveLength(1);
     expect(server.audit).toEqual([]);

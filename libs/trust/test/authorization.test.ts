@@ -1,4 +1,6 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Client } from 'undici';
+import { identityFiles } from '@portcullis/trust';
 import type { Manifest } from '@portcullis/manifest';
 import { forgeLeaf, foreignAuthority } from '../../../test-support/forge';
 import { tempCerts } from '../../../test-support/temp-mesh';
@@ -94,5 +96,31 @@ describe('authorization by caller identity on a real mTLS server', () => {
     await expect(client.request({ method: 'POST', path: '/charges', body: '{}' })).rejects.toThrow(/unknown ca|socket hang up|other side closed/i);
     await client.close();
     expect(server.reached).toEqual([]);
+  });
+
+  it('tells a revoked caller 403 "certificate revoked", with no serial, and logs which certificate', async () => {
+    const serial = identityOf(certs.manifest, certs.dir, 'orders').leaf.serialNumber;
+    const denyList = identityFiles(certs.dir, 'payments').revoked;
+    const published = readFileSync(denyList, 'utf8');
+    writeFileSync(denyList, `${published}${serial}\n`);
+    try {
+      expect(server.source.reload()).toEqual({ changed: true });
+      server.audit.length = 0;
+      server.reached.length = 0;
+      expect(await request('orders', 'POST', '/charges')).toEqual({
+        status: 403,
+        body: { statusCode: 403, error: 'Forbidden', message: 'certificate revoked', caller: 'spiffe://portcullis.local/service/orders', route: 'POST /charges' },
+      });
+      expect(server.reached).toEqual([]);
+      expect(server.audit.map((line) => JSON.parse(line))).toEqual([
+        expect.objectContaining({ event: 'mtls.refused', stage: 'request', class: 'revoked', reason: `certificate ${serial} has been revoked` }),
+      ]);
+      // Other refusals keep their answer.
+      expect((await request('gateway', 'POST', '/charges')).body.message).toBe('spiffe://portcullis.local/service/gateway may not call POST /charges');
+    } finally {
+      // The other tests of this server call as orders: publish the list as it was.
+      writeFileSync(denyList, published);
+      server.source.reload();
+    }
   });
 });

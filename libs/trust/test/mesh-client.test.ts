@@ -1,6 +1,7 @@
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_MAX_CONNECTIONS_PER_TARGET, MeshCallError, MeshClient, serverTlsOptions, type MeshClientOptions } from '@portcullis/trust';
+import { forgeLeaf, meshAuthority, SVID_RULE_BREAKERS, type ForgedIdentity } from '../../../test-support/forge';
 import { editedManifest, tempCerts } from '../../../test-support/temp-mesh';
 import { identityOf, sourceOf, startTrustedServer } from '../../../test-support/tls-server';
 
@@ -48,9 +49,7 @@ describe('the mesh client', () => {
     try {
       const call = client.call('payments', 'POST', '/charges', { reference: 'r', amountCents: 1 });
       await expect(call).rejects.toThrow(MeshCallError);
-      await expect(call).rejects.toThrow(
-        'payments presented spiffe://portcullis.local/service/inventory, but the manifest expects spiffe://portcullis.local/service/payments; refusing to send the request',
-      );
+      await expect(call).rejects.toMatchObject({ code: 'PORTCULLIS_ERR_CALL_IDENTITY_MISMATCH', kind: 'identity_mismatch', target: 'payments' });
       expect(server.reached).toEqual([]);
     } finally {
       await close();
@@ -60,7 +59,7 @@ describe('the mesh client', () => {
   it('only calls the services its manifest entry lists', async () => {
     const { client, close } = await ordersCallingPaymentsServedBy('payments');
     try {
-      await expect(client.call('gateway', 'GET', '/inventory')).rejects.toThrow(/orders does not list gateway in its calls/);
+      await expect(client.call('gateway', 'GET', '/inventory')).rejects.toMatchObject({ code: 'PORTCULLIS_ERR_CALL_NOT_ALLOWED' });
     } finally {
       await close();
     }
@@ -70,16 +69,16 @@ describe('the mesh client', () => {
     const { client, server } = await ordersCallingPaymentsServedBy('payments');
     await server.close();
     try {
-      await expect(client.call('payments', 'POST', '/charges', {})).rejects.toThrow(/call to payments failed: .*ECONNREFUSED/);
+      await expect(client.call('payments', 'POST', '/charges', {})).rejects.toMatchObject({ code: 'PORTCULLIS_ERR_CALL_CONNECT_REFUSED', target: 'payments' });
     } finally {
       await client.close();
     }
   });
 
-  /** A bare HTTPS server with payments's certificate answering `answer`, and orders' client pointed at it. */
-  async function ordersCallingRawPayments(answer: Parameters<typeof createServer>[1], options: Partial<MeshClientOptions> = {}) {
+  /** A bare HTTPS server with payments's certificate (or `presenting`, a forged one) answering `answer`, and orders' client pointed at it. */
+  async function ordersCallingRawPayments(answer: Parameters<typeof createServer>[1], options: Partial<MeshClientOptions> = {}, presenting?: ForgedIdentity) {
     const payments = identityOf(certs.manifest, certs.dir, 'payments');
-    const server = createServer(serverTlsOptions(payments, 'TLSv1.3'), answer);
+    const server = createServer(serverTlsOptions(presenting ? { ...payments, ...presenting } : payments, 'TLSv1.3'), answer);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const client = ordersClientCallingPaymentsOn((server.address() as AddressInfo).port, options);
     return {
@@ -98,7 +97,25 @@ describe('the mesh client', () => {
       response.writeHead(200, { 'content-type': 'application/json' }).end('{"oops":');
     });
     try {
-      await expect(client.call('payments', 'POST', '/charges', {})).rejects.toThrow('call to payments failed: answered 200 with a body that is not JSON');
+      await expect(client.call('payments', 'POST', '/charges', {})).rejects.toMatchObject({ code: 'PORTCULLIS_ERR_CALL_BAD_BODY' });
+    } finally {
+      await close();
+    }
+  });
+
+  it.each(SVID_RULE_BREAKERS)('refuses to send anything to a server whose mesh-signed leaf has $name', async ({ change, problem }) => {
+    const forged = await forgeLeaf(certs.manifest, 'payments', meshAuthority(certs.dir).intermediate, change);
+    let answered = 0;
+    const { client, close } = await ordersCallingRawPayments((_request, response) => {
+      answered++;
+      response.end();
+    }, {}, forged);
+    try {
+      const call = client.call('payments', 'POST', '/charges', { reference: 'r', amountCents: 1 });
+      await expect(call).rejects.toMatchObject({ code: 'PORTCULLIS_ERR_CALL_IDENTITY_MISMATCH' });
+      // The sentence says which SVID rule the server's leaf breaks.
+      await expect(call).rejects.toThrow(problem);
+      expect(answered).toBe(0);
     } finally {
       await close();
     }
@@ -132,8 +149,8 @@ describe('the mesh client', () => {
     );
     try {
       const first = client.call('payments', 'POST', '/charges', {});
-      await expect(client.call('payments', 'POST', '/charges', {})).rejects.toThrow('call to payments failed: no answer within 300 ms, waiting for a free connection included');
-      await expect(first).rejects.toThrow(MeshCallError); // Held past its own deadline too.
+      await expect(client.call('payments', 'POST', '/charges', {})).rejects.toMatchObject({ code: 'PORTCULLIS_ERR_CALL_DEADLINE' });
+      await expect(first).rejects.toMatchObject({ code: 'PORTCULLIS_ERR_CALL_DEADLINE' }); // Held past its own deadline too.
       expect(held).toHaveLength(1); // The second call never reached the server.
       for (const answer of held) answer();
     } finally {

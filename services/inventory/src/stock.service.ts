@@ -1,10 +1,19 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { newId, type CreateReservation, type InventoryItem, type Reservation } from '@portcullis/contracts';
 
 interface StockLine {
   available: number;
   readonly unitPriceCents: number;
 }
+
+/**
+ * How many reservations can still be released. A reservation is released when the charge for it
+ * fails, within the same order call; one that was never released belongs to a placed order. The
+ * most recent ones are kept, so memory stays flat under load; an older one can no longer be
+ * released (its stock stays sold) and answers 404.
+ */
+export const RESERVATIONS_KEPT = 10_000;
 
 /** In-memory stock, seeded with a few SKUs: enough to show a real flow, with no database to run. */
 @Injectable()
@@ -15,7 +24,7 @@ export class StockService {
     ['GADGET-2', { available: 25, unitPriceCents: 4_999 }],
     ['GIZMO-3', { available: 5, unitPriceCents: 19_900 }],
   ]);
-  private readonly reservations = new Map<string, Reservation>();
+  private readonly reservations = new LRUCache<string, Reservation>({ max: RESERVATIONS_KEPT });
 
   list(): InventoryItem[] {
     return [...this.stock].map(([sku, line]) => ({ sku, available: line.available }));

@@ -1,11 +1,19 @@
 import { Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { Charge, expectOk, newId, Reservation, type CreateOrder, type Order } from '@portcullis/contracts';
 import { MeshClient } from '@portcullis/trust';
+
+/**
+ * How many orders the service remembers. They live in memory until orders get a database of their
+ * own, and a service that keeps every order it ever placed grows until it runs out of memory (the
+ * soak measured 114 -> 487 MB in 25 minutes): the most recent ones are kept, an older id answers 404.
+ */
+export const ORDERS_KEPT = 10_000;
 
 /** Places orders: reserve stock in inventory, then charge payments, releasing the stock if the charge fails. */
 @Injectable()
 export class OrdersService {
-  private readonly orders = new Map<string, Order>();
+  private readonly orders = new LRUCache<string, Order>({ max: ORDERS_KEPT });
   private readonly logger = new Logger(OrdersService.name);
 
   constructor(private readonly mesh: MeshClient) {}

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { loadManifest, originOf } from '@portcullis/manifest';
+import { loadManifest, originOf, parseDuration } from '@portcullis/manifest';
 import { meshLocation } from '@portcullis/trust';
 import { issueCertificates } from './certs';
 import { curlExample } from './curl';
@@ -7,9 +7,13 @@ import { startLocalMesh } from './local-mesh';
 import { identityTable, policyTable } from './tables';
 import { certificateTimeline } from './timeline';
 import { runDrill } from './drill';
-import { renewAll, revokeWorkload, rotateAuthority } from './lifecycle';
+import { formatDuration } from './format';
+import { renewAll, revokeWorkload } from './lifecycle';
+import { rotateAuthority } from './rotate';
 import { monitorClient } from './readiness';
 import { keepRenewing } from './renewer';
+import { addService } from './add-service/add-service';
+import { generateDerivedFiles } from './generate';
 
 const USAGE = `usage: mesh <command>
 
@@ -21,10 +25,17 @@ const USAGE = `usage: mesh <command>
                               and keep renewing certificates as they come due
 On a running mesh (each waits until every service has taken the change up):
   renew                       renew every certificate now
-  ca rotate                   rotate the root CA: trust old+new, reissue every leaf, retire the old root
+  ca rotate [--overlap=10m]   rotate the root CA: trust old+new, wait the overlap, reissue every leaf under the new
+                              root, wait the overlap, retire the old root; prints each wait with its end (clock time).
+                              The overlap is certificates.rootOverlap in mesh.yaml unless given (30s, 10m, 1h)
   revoke <name>               revoke a workload's certificate and give it a fresh one
   drill [--requests=N]        steady load while renewing, rotating and revoking; prints the report as JSON
   tables                      print the README's identity and policy tables from the manifest
+  generate                    rewrite the files derived from the manifest: docker-compose.yml's services and
+                              volumes, the README's tables
+  add service <name> [--calls a,b] [--callers x,y] [--route "GET /path"]...
+                              add a service: mesh.yaml (it calls a,b; x,y call its routes), services/<name>,
+                              tsconfig.json, the derived files and its certificate
   workloads                   print the name of every service and client, one a line
 
 Environment: PORTCULLIS_MANIFEST (default: the nearest mesh.yaml), PORTCULLIS_CERTS (default: certs/ beside it),
@@ -40,7 +51,12 @@ async function main(argv: readonly string[]): Promise<number> {
     if (!/^[1-9]\d*$/.test(text)) throw new Error(`${name} takes a whole number of at least 1, not "${text}"`);
     return Number(text);
   };
-  const names = rest.filter((arg) => !arg.startsWith('--'));
+  /** Every value of an option given as `--name value` or `--name=value`. */
+  const repeated = (name: string) =>
+    rest.flatMap((arg, i) => (arg === name ? [rest[i + 1] ?? ''] : arg.startsWith(`${name}=`) ? [arg.slice(name.length + 1)] : []));
+  /** A comma-separated list option, `--name a,b`, possibly given more than once. */
+  const list = (name: string) => repeated(name).flatMap((value) => value.split(',')).map((v) => v.trim()).filter(Boolean);
+  const names = rest.filter((arg, i) => !arg.startsWith('--') && !['--calls', '--callers', '--route'].includes(rest[i - 1] ?? ''));
   const location = meshLocation();
   const print = (line: string) => process.stdout.write(line + '\n');
 
@@ -70,6 +86,17 @@ async function main(argv: readonly string[]): Promise<number> {
       print(`${identityTable(manifest)}\n\n${policyTable(manifest)}`);
       return 0;
     }
+    case 'generate': {
+      const changed = generateDerivedFiles(loadManifest(location.manifestFile));
+      print(changed.length > 0 ? `rewrote ${changed.join(', ')} from the manifest` : 'every derived file already agrees with the manifest');
+      return 0;
+    }
+    case 'add': {
+      const [what, name, ...extra] = names;
+      if (what !== 'service' || name === undefined || extra.length > 0) throw new Error('usage: mesh add service <name> [--calls a,b] [--callers x,y] [--route "GET /path"]...');
+      await addService(location.manifestFile, location.certsDir, { name, calls: list('--calls'), callers: list('--callers'), routes: repeated('--route') }, print);
+      return 0;
+    }
     case 'workloads': {
       const manifest = loadManifest(location.manifestFile);
       for (const name of [...manifest.services.keys(), ...manifest.clients.keys()]) print(name);
@@ -79,7 +106,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'ca':
     case 'revoke':
     case 'drill':
-      return onRunningMesh(command, names, location, print, option('--requests', 10_000));
+      return onRunningMesh(command, names, location, print, { requests: option('--requests', 10_000), overlap: rest.find((arg) => arg.startsWith('--overlap='))?.slice('--overlap='.length) });
     case 'up':
       return up(location, { verbose: flags.has('--verbose'), renewCheckSeconds: option('--renew-check-seconds', 60) }, print);
     default:
@@ -120,9 +147,10 @@ async function onRunningMesh(
   names: readonly string[],
   location: ReturnType<typeof meshLocation>,
   print: (line: string) => void,
-  requests: number,
+  { requests, overlap }: { requests: number; overlap: string | undefined },
 ): Promise<number> {
   const manifest = loadManifest(location.manifestFile);
+  const overlapMs = overlap === undefined ? undefined : overlapOption(overlap);
   if (command === 'drill') {
     const report = await runDrill({ manifest, certsDir: location.certsDir, environment: location.environment, minRequests: requests, log: (line) => process.stderr.write(`${line}\n`) });
     print(JSON.stringify(report, null, 2));
@@ -132,12 +160,25 @@ async function onRunningMesh(
   const mesh = { manifest, certsDir: location.certsDir, monitor: monitor.client };
   try {
     if (command === 'renew') print(JSON.stringify(await renewAll(mesh)));
-    else if (command === 'ca' && names[0] === 'rotate') print(JSON.stringify(await rotateAuthority(mesh)));
+    else if (command === 'ca' && names[0] === 'rotate') {
+      const from = overlapMs === undefined ? `certificates.rootOverlap in ${manifest.file}` : '--overlap';
+      print(`rotating the root CA with an overlap of ${formatDuration(overlapMs ?? manifest.certificates.rootOverlapMs)} (${from})`);
+      print(JSON.stringify(await rotateAuthority(mesh, { ...(overlapMs === undefined ? {} : { overlapMs }), say: print })));
+    }
     else if (command === 'revoke' && names[0]) print(JSON.stringify(await revokeWorkload(mesh, names[0])));
     else throw new Error(`usage: mesh ${command === 'ca' ? 'ca rotate' : command === 'revoke' ? 'revoke <name>' : command}`);
     return 0;
   } finally {
     await monitor.close();
+  }
+}
+
+/** `--overlap=<duration>`, in the manifest's duration syntax. */
+function overlapOption(text: string): number {
+  try {
+    return parseDuration(text);
+  } catch {
+    throw new Error(`--overlap takes a duration like 30s, 10m or 1h, not "${text}"`);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Manifest } from '@portcullis/manifest';
-import { identityFiles, IdentitySource, ISSUE_COMMAND, MeshClient, watchIdentity } from '@portcullis/trust';
+import { identityFiles, IdentitySource, ISSUE_COMMAND, MeshClient, svidRules, watchIdentity } from '@portcullis/trust';
 
 /** A mesh client for one of the manifest's external clients, kept current with its certificate files. */
 export interface ExternalClient {
@@ -17,7 +17,7 @@ export function externalClient(
 ): ExternalClient {
   const workload = manifest.clients.get(name);
   if (!workload) throw new Error(`${manifest.file} has no client "${name}"`);
-  const source = IdentitySource.open(identityFiles(certsDir, name), { id: workload.id, trustDomain: manifest.trustDomain, fix: `${ISSUE_COMMAND} ${name}` });
+  const source = IdentitySource.open(identityFiles(certsDir, name), { id: workload.id, ...svidRules(manifest), fix: `${ISSUE_COMMAND} ${name}` });
   // Renewals, CA rotations and revocations rewrite the files; follow them quickly.
   const watch = watchIdentity(source, { pollMs: 1_000 });
   const client = new MeshClient({ manifest, environment, self: workload, source, ...timeouts });

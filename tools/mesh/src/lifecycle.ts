@@ -1,16 +1,5 @@
-import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Manifest } from '@portcullis/manifest';
-import {
-  authorityFiles,
-  bundleFingerprints,
-  introduceNextAuthority,
-  issueMeshCertificates,
-  retirePreviousAuthority,
-  revokeCurrentCertificate,
-  switchToNextAuthority,
-  withAuthorityLock,
-} from '@portcullis/pki';
+import { issueMeshCertificates, revokeCurrentCertificate, withAuthorityLock } from '@portcullis/pki';
 import type { MeshClient } from '@portcullis/trust';
 import { meshHealth, type Health } from './readiness';
 
@@ -18,7 +7,8 @@ import { meshHealth, type Health } from './readiness';
  * Certificate changes on a running mesh, each followed by a wait until every
  * service reports (in `GET /healthz`) that it has taken the change up, which
  * is what makes the next step safe. Every function returns how long each step
- * took to take effect.
+ * took to take effect. The CA rotation, which also waits for clients outside
+ * the mesh, is in `rotate.ts`.
  */
 export interface RunningMesh {
   readonly manifest: Manifest;
@@ -39,37 +29,6 @@ export async function renewAll(mesh: RunningMesh): Promise<StepTimes> {
   return { renew: Date.now() - started };
 }
 
-/** Rotates the trust anchor in three steps (see libs/pki/src/rotation.ts), each taken up by every service before the next. */
-export async function rotateAuthority(mesh: RunningMesh): Promise<StepTimes> {
-  const files = authorityFiles(mesh.certsDir);
-  const times: StepTimes = {};
-  const timed = async (step: string, change: () => Promise<void> | void, taken: (health: Health, before: Health) => boolean, what: string) => {
-    const before = await healthOfAll(mesh);
-    const started = Date.now();
-    await withAuthorityLock(mesh.certsDir, async () => {
-      await change();
-      await issueMeshCertificates(mesh.manifest, mesh.certsDir);
-    });
-    await waitForEvery(mesh, (service, health) => taken(health, before.get(service)!), what);
-    times[step] = Date.now() - started;
-  };
-
-  await timed('introduce', () => introduceNextAuthority(mesh.manifest, mesh.certsDir), (health) => health.bundle.length === 2, 'both roots in its bundle');
-  const nextRoot = bundleFingerprints(readFileSync(files.bundle, 'utf8'))[1]!;
-  let newIntermediate = '';
-  await timed(
-    'switch',
-    () => {
-      switchToNextAuthority(mesh.certsDir);
-      newIntermediate = new X509Certificate(readFileSync(files.intermediateCert)).fingerprint256;
-    },
-    (health) => health.certificate.intermediate === newIntermediate,
-    'a certificate from the new CA',
-  );
-  await timed('retire', () => retirePreviousAuthority(mesh.certsDir), (health) => health.bundle.length === 1 && health.bundle[0] === nextRoot, 'only the new root in its bundle');
-  return times;
-}
-
 /** Revokes a workload's current certificate, gives it a fresh one, and waits until every service refuses the old one. */
 export async function revokeWorkload(mesh: RunningMesh, workload: string): Promise<{ serial: string; times: StepTimes }> {
   const started = Date.now();
@@ -83,7 +42,7 @@ export async function revokeWorkload(mesh: RunningMesh, workload: string): Promi
   return { serial, times: { revoke: Date.now() - started } };
 }
 
-async function healthOfAll(mesh: RunningMesh): Promise<Map<string, Health>> {
+export async function healthOfAll(mesh: RunningMesh): Promise<Map<string, Health>> {
   const services = [...mesh.manifest.services.keys()];
   const health = await meshHealth(mesh.monitor, services);
   const missing = services.filter((service) => !health.has(service));
@@ -91,7 +50,7 @@ async function healthOfAll(mesh: RunningMesh): Promise<Map<string, Health>> {
   return health;
 }
 
-async function waitForEvery(mesh: RunningMesh, taken: (service: string, health: Health) => boolean, what: string): Promise<void> {
+export async function waitForEvery(mesh: RunningMesh, taken: (service: string, health: Health) => boolean, what: string): Promise<void> {
   const deadline = Date.now() + (mesh.timeoutMs ?? 30_000);
   const services = [...mesh.manifest.services.keys()];
   for (;;) {

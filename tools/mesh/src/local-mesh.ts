@@ -29,6 +29,8 @@ export interface LocalMesh {
   readonly environment: string;
   /** Milliseconds from the call until every service answered over mTLS. */
   readonly readyInMs: number;
+  /** Each running service's process id, by name (for footprints and for fault tests' signals). */
+  pids(): ReadonlyMap<string, number>;
   /** Stops one service (SIGTERM, then SIGKILL after 5 s) and starts it again, waiting until it is healthy. */
   restart(service: string): Promise<void>;
   /** Stops every service and waits for them to exit. */
@@ -87,7 +89,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     try {
       await Promise.race([waitUntilHealthy(monitor.client, name, AbortSignal.any([abort.signal, stopping.signal])), exited]);
     } catch (error) {
-      if (abort.signal.aborted) throw new Error(`${name} did not answer over mTLS within ${options.readyTimeoutMs ?? 30_000} ms`);
+      if (abort.signal.aborted) throw new Error(`${name} did not answer over mTLS within ${options.readyTimeoutMs ?? 30_000} ms`, { cause: error });
       throw error;
     } finally {
       clearTimeout(timeout);
@@ -134,6 +136,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     certsDir: options.certsDir,
     environment,
     readyInMs: Date.now() - started,
+    pids: () => new Map([...processes].filter(([, child]) => child.pid !== undefined).map(([name, child]) => [name, child.pid!])),
     async restart(name) {
       await stopService(name);
       await startAndWait(name);

@@ -1,11 +1,11 @@
 import { X509Certificate } from 'node:crypto';
 import type { PeerCertificate } from 'node:tls';
-import { spiffeIdOf, svidProblem } from '../svid';
+import { spiffeIdOf, svidProblem, type SvidRules } from '../svid';
 
 /** Raised when a server with a valid mesh certificate is not the service the client meant to call. */
 export class IdentityMismatchError extends Error {
   override readonly name = 'IdentityMismatchError';
-  readonly code = 'ERR_PORTCULLIS_IDENTITY_MISMATCH';
+  readonly code = 'PORTCULLIS_ERR_IDENTITY_MISMATCH';
 }
 
 /**
@@ -19,11 +19,11 @@ export class IdentityMismatchError extends Error {
  * connector (see `mesh-client.ts`), and a session can only be resumed with a
  * server that passed this check for the same expected identity.
  */
-export function pinServerIdentity(target: string, expectedId: string, trustDomain: string, revoked: ReadonlySet<string> = new Set()) {
+export function pinServerIdentity(target: string, expectedId: string, rules: SvidRules, revoked: ReadonlySet<string> = new Set()) {
   return (_servername: string, cert: PeerCertificate): Error | undefined => {
     const x509 = new X509Certificate(cert.raw);
     if (revoked.has(x509.serialNumber)) return new IdentityMismatchError(`${target} presented certificate ${x509.serialNumber}, which has been revoked`);
-    const problem = svidProblem(x509, 'server', trustDomain);
+    const problem = svidProblem(x509, 'server', rules);
     const presented = spiffeIdOf(x509) ?? 'no SPIFFE ID';
     if (problem) {
       return new IdentityMismatchError(`${target} presented an unusable certificate (${presented}): ${problem}`);

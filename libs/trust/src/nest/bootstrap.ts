@@ -43,7 +43,9 @@ async function startService(appModule: Type, context: MeshContext): Promise<Nest
   const app = await NestFactory.create<NestFastifyApplication>(
     { module: class MeshServiceModule {}, imports: [TrustModule.forRoot(context), appModule] },
     adapter,
-    { logger },
+    // Nest's own body parsers would add a form parser (a form-encoded body then reaches the JSON
+    // schema as fields and fails with 400); Fastify's JSON parser alone makes anything else a 415.
+    { logger, bodyParser: false },
   );
   app.useGlobalFilters(new MeshCallFilter());
   app.enableShutdownHooks();
@@ -67,7 +69,11 @@ async function startService(appModule: Type, context: MeshContext): Promise<Nest
     onReloaded: (identity) => logger.log({ message: 'identity reloaded', ...describe(identity) }),
     onRefused: (reason) => logger.warn({ message: 'identity update refused; still serving the previous one', reason }),
   });
-  adapter.getInstance().server.once('close', () => watch.close());
+  adapter.getInstance().server.once('close', () => {
+    watch.close();
+    // Refusals counted past the log's rate and not yet summarised are written before the process goes.
+    audit.flush();
+  });
   return app;
 }
 

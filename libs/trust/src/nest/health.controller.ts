@@ -24,7 +24,7 @@ export class HealthController {
       // What the service trusts, so a CA rotation can wait until every service has the new bundle.
       bundle: identity.bundle.map((root) => root.fingerprint256),
       revoked: [...identity.revoked],
-      // Handshakes and requests refused since start (each is also logged as mtls.refused).
+      // Handshakes and requests refused since start: each is logged as mtls.refused, or past the log's rate counted in an mtls.refused.summary line.
       refusedPeers: this.context.audit.refusedCount,
       // Connections shed before their handshake (per address, oldest evicted, deadline) and the pools now.
       admission: this.context.admission.status(),

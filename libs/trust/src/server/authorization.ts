@@ -1,6 +1,7 @@
 import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AuditLog } from '../audit';
+import type { RefusalClass } from '../refusal-class';
 import { routeKey, type Authorizer } from '../authorize';
 import type { Peer, PeerIdentifier } from './peer';
 
@@ -38,39 +39,41 @@ export function installAuthorization(fastify: FastifyInstance, options: Authoriz
     const shown = route ?? routeKey(request.method, request.url.split('?')[0]!);
     const verdict = peers.identify(request.raw.socket as TLSSocket);
     if (!verdict.ok) {
-      deny(reply, { reason: verdict.reason, peer: verdict.id, route: shown });
+      deny(reply, { reason: verdict.reason, class: verdict.class, peer: verdict.id, route: shown });
       return;
     }
     const { peer } = verdict;
     if (route === undefined) {
-      if (!acceptsSomewhere(peer.id)) deny(reply, { reason: `${peer.name} may not call ${service}`, peer: peer.id, route: shown });
+      if (!acceptsSomewhere(peer.id)) deny(reply, { reason: `${peer.name} may not call ${service}`, class: 'not allowed', peer: peer.id, route: shown });
       else done(); // Fastify's not-found handler answers 404.
       return;
     }
     const authorize = policy.get(route);
-    if (!authorize) deny(reply, { reason: 'no policy in the manifest covers this route', peer: peer.id, route });
-    else if (!authorize(peer.id)) deny(reply, { reason: `${peer.name} may not call ${route}`, peer: peer.id, route });
+    if (!authorize) deny(reply, { reason: 'no policy in the manifest covers this route', class: 'no policy', peer: peer.id, route });
+    else if (!authorize(peer.id)) deny(reply, { reason: `${peer.name} may not call ${route}`, class: 'not allowed', peer: peer.id, route });
     else {
       request.peer = peer;
       done();
     }
   });
 
-  function deny(reply: FastifyReply, refusal: { reason: string; peer?: string | undefined; route: string }): void {
+  function deny(reply: FastifyReply, refusal: { reason: string; class: RefusalClass; peer?: string | undefined; route: string }): void {
     const socket = reply.request.raw.socket;
     audit.refused({
       service,
       stage: 'request',
       reason: refusal.reason,
+      class: refusal.class,
       route: refusal.route,
       ...(refusal.peer ? { peer: refusal.peer } : {}),
       ...(socket.remoteAddress ? { remoteAddress: socket.remoteAddress } : {}),
     });
-    // The body names the caller and the route, never the policy.
+    // The body names the caller and the route, never the policy. A revoked caller is told that
+    // reason (and no serial): it has a certificate to replace, not a permission to ask for.
     reply.code(403).send({
       statusCode: 403,
       error: 'Forbidden',
-      message: `${refusal.peer ?? 'this caller'} may not call ${refusal.route}`,
+      message: refusal.class === 'revoked' ? 'certificate revoked' : `${refusal.peer ?? 'this caller'} may not call ${refusal.route}`,
       caller: refusal.peer ?? null,
       route: refusal.route,
     });

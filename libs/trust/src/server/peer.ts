@@ -1,7 +1,8 @@
 import type { TLSSocket } from 'node:tls';
 import { workloadWithId, type Manifest } from '@portcullis/manifest';
 import type { Identity } from '../identity';
-import { spiffeIdOf, svidProblem } from '../svid';
+import { classifyRefusalReason, type RefusalClass } from '../refusal-class';
+import { spiffeIdOf, svidProblem, svidRules, type SvidRules } from '../svid';
 
 /** Who is on the other end of a connection, as far as the mesh is concerned. */
 export interface Peer {
@@ -13,7 +14,7 @@ export interface Peer {
 
 export type PeerVerdict =
   | { readonly ok: true; readonly peer: Peer }
-  | { readonly ok: false; readonly reason: string; readonly id?: string };
+  | { readonly ok: false; readonly reason: string; readonly class: RefusalClass; readonly id?: string };
 
 /**
  * What is remembered about a connection's client certificate between its
@@ -29,8 +30,9 @@ interface Known {
 
 /**
  * Identifies the client of a TLS connection. OpenSSL has already checked the
- * chain against the mesh bundle; this adds the SPIFFE rules (one URI SAN, not
- * a CA, clientAuth, our trust domain) and requires an identity the manifest
+ * chain against the mesh bundle; this adds the SPIFFE rules (one URI SAN, cA=false,
+ * no certificate signing, clientAuth, our trust domain, no longer-lived than the
+ * manifest's leaves) and requires an identity the manifest
  * knows, once per connection. On every request it checks what can change
  * while a keep-alive connection stays open: the certificate's expiry and the
  * deny list. (A change of trusted roots closes the connections opened before
@@ -38,12 +40,15 @@ interface Known {
  */
 export class PeerIdentifier {
   private readonly known = new WeakMap<TLSSocket, Known>();
+  private readonly rules: SvidRules;
 
   /** `revoked` returns the current deny list. */
   constructor(
     private readonly manifest: Manifest,
     private readonly revoked: () => Identity['revoked'],
-  ) {}
+  ) {
+    this.rules = svidRules(manifest);
+  }
 
   identify(socket: TLSSocket, now: Date | number = Date.now()): PeerVerdict {
     let known = this.known.get(socket);
@@ -57,21 +62,24 @@ export class PeerIdentifier {
     }
     const { verdict, serial, notAfterMs } = known;
     if (!verdict.ok || serial === undefined) return verdict;
-    const refuse = (reason: string): PeerVerdict => ({ ok: false, reason, id: verdict.peer.id });
-    if (notAfterMs! <= Number(now)) return refuse(`certificate ${serial} expired ${known.notAfter}`);
-    if (this.revoked().has(serial)) return refuse(`certificate ${serial} has been revoked`);
+    const refuse = (reason: string, refusalClass: RefusalClass): PeerVerdict => ({ ok: false, reason, class: refusalClass, id: verdict.peer.id });
+    if (notAfterMs! <= Number(now)) return refuse(`certificate ${serial} expired ${known.notAfter}`, 'expired');
+    if (this.revoked().has(serial)) return refuse(`certificate ${serial} has been revoked`, 'revoked');
     return verdict;
   }
 
   private decide(socket: TLSSocket): PeerVerdict {
-    if (!socket.authorized) return { ok: false, reason: `certificate refused: ${String(socket.authorizationError ?? 'none presented')}` };
+    if (!socket.authorized) {
+      const error = socket.authorizationError;
+      return { ok: false, reason: `certificate refused: ${String(error ?? 'none presented')}`, class: error ? classifyRefusalReason(String(error)) : 'no certificate' };
+    }
     const cert = socket.getPeerX509Certificate();
-    if (!cert) return { ok: false, reason: 'no client certificate' };
+    if (!cert) return { ok: false, reason: 'no client certificate', class: 'no certificate' };
     const id = spiffeIdOf(cert);
-    const problem = svidProblem(cert, 'client', this.manifest.trustDomain);
-    if (problem) return { ok: false, reason: `not a valid SPIFFE client certificate: ${problem}`, ...(id ? { id } : {}) };
+    const problem = svidProblem(cert, 'client', this.rules);
+    if (problem) return { ok: false, reason: `not a valid SPIFFE client certificate: ${problem}`, class: 'not an SVID', ...(id ? { id } : {}) };
     const workload = workloadWithId(this.manifest, id!);
-    if (!workload) return { ok: false, reason: 'identity not in the manifest', id: id! };
+    if (!workload) return { ok: false, reason: 'identity not in the manifest', class: 'unknown identity', id: id! };
     return { ok: true, peer: { id: workload.id, name: workload.name } };
   }
 }

@@ -76,6 +76,8 @@ export class ShedReporter {
     const shed = Object.fromEntries(SHED_DECISIONS.map((decision) => [decision, now[decision] - this.reported[decision]])) as Record<ShedDecision, number>;
     this.reported = now;
     if (SHED_DECISIONS.every((decision) => shed[decision] === 0)) return;
-    this.sink(JSON.stringify({ time: new Date().toISOString(), level: 'warn', event: 'mtls.shed', service: this.service, periodMs, ...shed, ...this.gauges() }));
+    this.sink(
+      JSON.stringify({ time: new Date().toISOString(), level: 'warn', event: 'mtls.shed', service: this.service, periodMs, ...shed, ...this.gauges() }),
+    );
   }
 }

@@ -1,0 +1,95 @@
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { DATA_LINK } from '@portcullis/trust';
+import { writeFilesAtomically, type FileToWrite } from './atomic-dir';
+import type { AuthorityFiles } from './files';
+import type { Issuer } from './sign';
+
+/** The CA's signing material: the root and the intermediate it signed. */
+export interface AuthorityPair {
+  readonly root: Issuer;
+  readonly intermediate: Issuer;
+}
+
+/**
+ * Writes root and intermediate (certificates and keys) as one version, the
+ * way identities are written (`atomic-dir.ts`): the visible names are links
+ * through `..data`, which one rename moves to the new version. A reader, a
+ * rotation step or a crash therefore meets the old CA or the new one, never a
+ * root certificate from one and a key from the other.
+ */
+export function writeAuthority(files: AuthorityFiles, pair: AuthorityPair): void {
+  // A CA written before its files were versioned has plain files; turning them into links one name at
+  // a time while their content changes would pair a new certificate with an old key for a moment.
+  // Linking the current content first makes that step harmless, and the real change one swap.
+  if (!isVersioned(files) && [files.rootCert, files.rootKey, files.intermediateCert, files.intermediateKey].every((file) => existsSync(file))) {
+    const read = (file: string) => readFileSync(file, 'utf8');
+    writeFilesAtomically(files.dir, versionFiles(files, {
+      root: { certPem: read(files.rootCert), keyPem: read(files.rootKey) },
+      intermediate: { certPem: read(files.intermediateCert), keyPem: read(files.intermediateKey) },
+    }));
+  }
+  writeFilesAtomically(files.dir, versionFiles(files, pair));
+}
+
+/**
+ * Root and intermediate as they are now, both read from one version
+ * (`..data` resolved once); each undefined when neither its certificate nor
+ * its key exists.
+ */
+export function readAuthority(files: AuthorityFiles): { root: Issuer | undefined; intermediate: Issuer | undefined } {
+  const version = versionDir(files);
+  return { root: readIssuer(files, 'root', version), intermediate: readIssuer(files, 'intermediate', version) };
+}
+
+/** Root and intermediate from one version of `files`, both required. */
+export function readAuthorityPair(files: AuthorityFiles): AuthorityPair {
+  const { root, intermediate } = readAuthority(files);
+  if (!root || !intermediate) throw new Error(`${files.dir} has no complete CA (root.crt, root.key, intermediate.crt, intermediate.key); restore it or delete ${files.dir} to start over`);
+  return { root, intermediate };
+}
+
+/** A CA certificate and key; an error naming the files when they cannot be used together. */
+function readIssuer(files: AuthorityFiles, which: 'root' | 'intermediate', version: string): Issuer | undefined {
+  const [certFile, keyFile] = which === 'root' ? [files.rootCert, files.rootKey] : [files.intermediateCert, files.intermediateKey];
+  const [certPath, keyPath] = [join(version, basename(certFile)), join(version, basename(keyFile))];
+  if (!existsSync(certPath) && !existsSync(keyPath)) return undefined;
+  const fix = `restore the pair, or delete ${files.dir} to start over with a new CA`;
+  let issuer: Issuer;
+  let matches: boolean;
+  try {
+    issuer = { certPem: readFileSync(certPath, 'utf8'), keyPem: readFileSync(keyPath, 'utf8') };
+    matches = new X509Certificate(issuer.certPem).checkPrivateKey(createPrivateKey(issuer.keyPem));
+  } catch (error) {
+    throw new Error(`${certFile} or ${keyFile} cannot be used (${(error as Error).message}); ${fix}`, { cause: error });
+  }
+  if (!matches) throw new Error(`${keyFile} does not match ${certFile}; ${fix}`);
+  return issuer;
+}
+
+/** Where the CA's files really are right now: `..data` resolved once, or the directory itself for plain files. */
+function versionDir(files: AuthorityFiles): string {
+  try {
+    return realpathSync(join(files.dir, DATA_LINK));
+  } catch {
+    return files.dir;
+  }
+}
+
+function isVersioned(files: AuthorityFiles): boolean {
+  try {
+    return lstatSync(files.rootCert).isSymbolicLink() && readlinkSync(files.rootCert) === join(DATA_LINK, basename(files.rootCert));
+  } catch {
+    return false;
+  }
+}
+
+function versionFiles(files: AuthorityFiles, pair: AuthorityPair): Record<string, FileToWrite> {
+  return {
+    [basename(files.rootCert)]: { content: pair.root.certPem, mode: 0o644 },
+    [basename(files.rootKey)]: { content: pair.root.keyPem, mode: 0o600 },
+    [basename(files.intermediateCert)]: { content: pair.intermediate.certPem, mode: 0o644 },
+    [basename(files.intermediateKey)]: { content: pair.intermediate.keyPem, mode: 0o600 },
+  };
+}
