@@ -1,4 +1,4 @@
-import { addressOf, loadManifest, ManifestError, originOf, parseManifest, workloadWithId } from '@portcullis/manifest';
+import { addressOf, DEFAULT_CONNECTION_LIMITS, loadManifest, ManifestError, originOf, parseManifest, workloadWithId } from '@portcullis/manifest';
 import { editedManifest, lineOf, MANIFEST_FILE, manifestText, repoManifest } from '../../../test-support/temp-mesh';
 
 /** The problems a manifest is refused for, one `file:line: where: message` per line; the code says which kind of refusal. */
@@ -51,6 +51,30 @@ describe('the repository manifest', () => {
   it('finds workloads by SPIFFE ID', () => {
     expect(workloadWithId(manifest, 'spiffe://portcullis.local/client/demo-client')?.name).toBe('demo-client');
     expect(workloadWithId(manifest, 'spiffe://portcullis.local/service/nobody')).toBeUndefined();
+  });
+});
+
+describe('connection limits', () => {
+  it('reads the limits of mesh.yaml, durations in milliseconds', () => {
+    const { manifest } = editedManifest(['minHandshakeTimeout: 1s', 'minHandshakeTimeout: 750ms']);
+    expect(manifest().limits).toEqual({ maxConnections: 1024, maxPendingHandshakes: 1024, maxPendingPerAddress: 128, handshakeTimeoutMs: 5_000, minHandshakeTimeoutMs: 750 });
+  });
+
+  it('takes the defaults for what is left out', () => {
+    const { manifest } = editedManifest([/\nlimits:\n( {2}.*\n)+/, '\n']);
+    expect(manifest().limits).toEqual(DEFAULT_CONNECTION_LIMITS);
+  });
+
+  it('refuses limits that contradict each other', () => {
+    const { text, manifest } = editedManifest(['pendingPerAddress: 128', 'pendingPerAddress: 2048'], ['minHandshakeTimeout: 1s', 'minHandshakeTimeout: 6s']);
+    const problems = problemsOf(manifest);
+    expect(problems).toContain(`mesh.yaml:${lineOf(text, 'pendingPerAddress: 2048')}: limits.pendingPerAddress: 2048 is more than pendingHandshakes (1024)`);
+    expect(problems).toContain(`mesh.yaml:${lineOf(text, 'minHandshakeTimeout: 6s')}: limits.minHandshakeTimeout: is longer than handshakeTimeout (5000 ms)`);
+  });
+
+  it('refuses a count that is not a positive integer', () => {
+    const { text, manifest } = editedManifest(['pendingHandshakes: 1024', 'pendingHandshakes: 0']);
+    expect(problemsOf(manifest)).toContain(`mesh.yaml:${lineOf(text, 'pendingHandshakes: 0')}: limits.pendingHandshakes:`);
   });
 });
 

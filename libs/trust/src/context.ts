@@ -3,6 +3,7 @@ import { findManifestFile, loadManifest, ManifestError, type Manifest, type Serv
 import { AuditLog } from './audit';
 import { identityFiles } from './files';
 import { IdentitySource } from './source';
+import { ConnectionAdmission } from './server/admission';
 import { svidRules } from './svid';
 
 /** The default environment: every service as a local process on its own loopback address. */
@@ -16,6 +17,8 @@ export interface MeshContext {
   readonly service: Service;
   readonly source: IdentitySource;
   readonly audit: AuditLog;
+  /** Who may start a handshake, and what was shed (mesh.yaml's `limits:`); `GET /healthz` reports it. */
+  readonly admission: ConnectionAdmission;
 }
 
 /** Where things are, from the environment variables every entry point reads the same way. */
@@ -61,5 +64,6 @@ export function openMeshContext(serviceName: string, location: MeshLocation = me
     ...svidRules(manifest),
     fix: `${ISSUE_COMMAND} ${serviceName}`,
   });
-  return { manifest, environment: location.environment, certsDir: location.certsDir, service, source, audit: new AuditLog() };
+  const admission = new ConnectionAdmission({ service: serviceName, limits: manifest.limits });
+  return { manifest, environment: location.environment, certsDir: location.certsDir, service, source, audit: new AuditLog(), admission };
 }

@@ -18,4 +18,6 @@ export { TrustModule } from './nest/trust.module';
 export { MESH_CONTEXT } from './nest/tokens';
 export { Peer } from './nest/peer.decorator';
 export { bootstrapService, type BootstrapOptions } from './nest/bootstrap';
-export { hardenTlsServer, meshFastifyOptions, secureFastify, SERVER_LIMITS, type MeshServerContext, type ServerLimits } from './server/mesh-server';
+export { hardenTlsServer, meshFastifyOptions, secureFastify, SERVER_LIMITS, serverLimits, type MeshServerContext, type ServerLimits } from './server/mesh-server';
+export { ConnectionAdmission, type AdmissionOptions, type AdmissionStatus } from './server/admission';
+export { SHED_DECISIONS, SheddingCounters, type AdmissionGauges, type ShedCounts, type ShedDecision, type ShedLogSink } from './server/shedding';

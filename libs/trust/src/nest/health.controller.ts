@@ -26,6 +26,8 @@ export class HealthController {
       revoked: [...identity.revoked],
       // Handshakes and requests refused since start: each is logged as mtls.refused, or past the log's rate counted in an mtls.refused.summary line.
       refusedPeers: this.context.audit.refusedCount,
+      // Connections shed before their handshake (per address, oldest evicted, deadline) and the pools now.
+      admission: this.context.admission.status(),
     };
   }
 }
