@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import type { Manifest } from '@portcullis/manifest';
+import { identityFiles } from '@portcullis/layout';
 import {
   AuditLog,
   hardenTlsServer,
-  identityFiles,
   IdentitySource,
   loadIdentity,
   meshFastifyOptions,
