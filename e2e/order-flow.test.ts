@@ -74,6 +74,10 @@ describe('the order flow through the gateway, with curl as the client', () => {
     const text = curl(`${gateway}/orders`, demo, [...via, '-H', 'content-type: text/plain', '--data-binary', 'hello']);
     expect(text.status).toBe(415);
     expect(JSON.parse(text.body)).toEqual(expect.objectContaining({ statusCode: 415 }));
+    // curl -d sends a form by default: the mesh speaks JSON only, so a form is 415 too, never parsed into fields.
+    const form = curl(`${gateway}/orders`, demo, [...via, '--data', 'sku=WIDGET-1&quantity=1']);
+    expect(form.status).toBe(415);
+    expect(JSON.parse(form.body)).toEqual(expect.objectContaining({ statusCode: 415 }));
   });
 
   it('answers 413 for an oversized body without reading it all', () => {

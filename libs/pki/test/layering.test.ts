@@ -34,9 +34,7 @@ describe('layering', () => {
 
   it('libs/layout depends on nothing but Node', () => {
     expect(allDependencies(packageJson('libs/layout'))).toEqual([]);
-    const imports = sources('libs/layout').flatMap(({ file, text }) =>
-      [...text.matchAll(/\bfrom '([^']+)'/g)].map((match) => ({ file, from: match[1]! })),
-    );
+    const imports = sources('libs/layout').flatMap(({ file, text }) => [...text.matchAll(/\bfrom '([^']+)'/g)].map((match) => ({ file, from: match[1]! })));
     expect(imports.length).toBeGreaterThan(0);
     expect(imports.filter(({ from }) => !from.startsWith('node:') && !from.startsWith('./'))).toEqual([]);
   });

@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import { cpSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   authorityFiles,
   type AuthorityFiles,
@@ -19,6 +20,11 @@ import { tempCerts } from '../../../test-support/temp-mesh';
 import { identityOf } from '../../../test-support/tls-server';
 
 const leafOf = (certsDir: string, name: string) => new X509Certificate(readFileSync(identityFiles(certsDir, name).cert));
+/**
+ * An RSA key for every workload, twice, and two CAs: seconds on a busy two-core machine, more with every
+ * service the manifest gains, so this test's budget is not jest's default 5 s.
+ */
+const ISSUES_EVERY_LEAF_TWICE_MS = 60_000;
 const actions = (result: Awaited<ReturnType<typeof issueMeshCertificates>>) => [...new Set(result.workloads.map((w) => w.action))];
 
 const OVERLAP = 10 * 60_000;
@@ -145,7 +151,7 @@ describe('rotating the root CA', () => {
     } finally {
       certs.remove();
     }
-  });
+  }, ISSUES_EVERY_LEAF_TWICE_MS);
 });
 
 describe('revoking a certificate', () => {
@@ -211,6 +217,28 @@ describe('the CA lock', () => {
         });
       await Promise.all([writer('a'), writer('b')]);
       expect(events).toEqual(['a in', 'a out', 'b in', 'b out']);
+    } finally {
+      certs.remove();
+    }
+  });
+
+  it('takes over a lock whose holder died, once, and never moves a fresh lock away', async () => {
+    const certs = await tempCerts();
+    try {
+      const lock = join(certs.dir, 'ca', '.lock');
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'owner'), 'a process that died');
+      const longAgo = new Date(Date.now() - 3 * 60_000);
+      utimesSync(lock, longAgo, longAgo);
+      const staleInode = statSync(lock).ino;
+
+      await withAuthorityLock(certs.dir, async () => {
+        // Held now by this writer. A second waiter that saw the dead one's lock as stale a moment ago
+        // tries to move it aside under the same name: the name is taken, and the fresh lock stays.
+        expect(() => renameSync(lock, `${lock}.stale-${staleInode}`)).toThrow(/ENOTEMPTY|EEXIST/);
+        expect(readFileSync(join(lock, 'owner'), 'utf8')).not.toBe('a process that died');
+      });
+      expect(existsSync(lock)).toBe(false);
     } finally {
       certs.remove();
     }

@@ -3,7 +3,7 @@
 // The on-disk layout (identityFiles, DATA_LINK, the deny list, PEM and SAN helpers) is `@portcullis/layout`.
 export { LEAF_LIFETIME_MARGIN_MS, spiffeIdOf, svidProblem, svidRules, trustDomainOf, type SvidRole, type SvidRules } from './svid';
 export { leafExtensions, type LeafExtensions } from './leaf-extensions';
-export { displayPath, IdentityError, loadIdentity, verifyChain, type Identity, type IdentityExpectation } from './identity';
+export { displayPath, IdentityError, type IdentityErrorCode, loadIdentity, verifyChain, type Identity, type IdentityExpectation } from './identity';
 export { IdentitySource, type IdentityListener } from './source';
 export { watchIdentity, type IdentityWatch, type WatchOptions } from './watch';
 export { authorizeAny, authorizeId, authorizeMemberOf, authorizeOneOf, routeKey, routePolicy, type Authorizer } from './authorize';
@@ -13,6 +13,7 @@ export { DEFAULT_ENVIRONMENT, ISSUE_COMMAND, meshLocation, openMeshContext, type
 export { secureContextOptions, serverTlsOptions, TLS12_CIPHERS } from './server/tls-options';
 export { PeerIdentifier, type MeshPeer, type PeerVerdict } from './server/peer';
 export { installAuthorization, policyGaps, collectRoutes } from './server/authorization';
-export { DEFAULT_MAX_CONNECTIONS_PER_TARGET, MeshClient, MeshCallError, type MeshClientOptions, type MeshResponse } from './client/mesh-client';
+export { DEFAULT_MAX_CONNECTIONS_PER_TARGET, MeshClient, type MeshClientOptions, type MeshResponse } from './client/mesh-client';
+export { MESH_CALL_FAILURES, MeshCallError, type MeshCallFailure } from './client/call-error';
 export { IdentityMismatchError, pinServerIdentity } from './client/pin';
 export { hardenTlsServer, meshFastifyOptions, secureFastify, SERVER_LIMITS, type MeshServerContext, type ServerLimits } from './server/mesh-server';

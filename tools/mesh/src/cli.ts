@@ -12,6 +12,8 @@ import { renewAll, revokeWorkload } from './lifecycle';
 import { rotateAuthority } from './rotate';
 import { monitorClient } from './readiness';
 import { keepRenewing } from './renewer';
+import { addService } from './add-service/add-service';
+import { generateDerivedFiles } from './generate';
 
 const USAGE = `usage: mesh <command>
 
@@ -29,6 +31,11 @@ On a running mesh (each waits until every service has taken the change up):
   revoke <name>               revoke a workload's certificate and give it a fresh one
   drill [--requests=N]        steady load while renewing, rotating and revoking; prints the report as JSON
   tables                      print the README's identity and policy tables from the manifest
+  generate                    rewrite the files derived from the manifest: docker-compose.yml's services and
+                              volumes, the README's tables
+  add service <name> [--calls a,b] [--callers x,y] [--route "GET /path"]...
+                              add a service: mesh.yaml (it calls a,b; x,y call its routes), services/<name>,
+                              tsconfig.json, the derived files and its certificate
   workloads                   print the name of every service and client, one a line
 
 Environment: PORTCULLIS_MANIFEST (default: the nearest mesh.yaml), PORTCULLIS_CERTS (default: certs/ beside it),
@@ -44,7 +51,12 @@ async function main(argv: readonly string[]): Promise<number> {
     if (!/^[1-9]\d*$/.test(text)) throw new Error(`${name} takes a whole number of at least 1, not "${text}"`);
     return Number(text);
   };
-  const names = rest.filter((arg) => !arg.startsWith('--'));
+  /** Every value of an option given as `--name value` or `--name=value`. */
+  const repeated = (name: string) =>
+    rest.flatMap((arg, i) => (arg === name ? [rest[i + 1] ?? ''] : arg.startsWith(`${name}=`) ? [arg.slice(name.length + 1)] : []));
+  /** A comma-separated list option, `--name a,b`, possibly given more than once. */
+  const list = (name: string) => repeated(name).flatMap((value) => value.split(',')).map((v) => v.trim()).filter(Boolean);
+  const names = rest.filter((arg, i) => !arg.startsWith('--') && !['--calls', '--callers', '--route'].includes(rest[i - 1] ?? ''));
   const location = meshLocation();
   const print = (line: string) => process.stdout.write(line + '\n');
 
@@ -72,6 +84,17 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'tables': {
       const manifest = loadManifest(location.manifestFile);
       print(`${identityTable(manifest)}\n\n${policyTable(manifest)}`);
+      return 0;
+    }
+    case 'generate': {
+      const changed = generateDerivedFiles(loadManifest(location.manifestFile));
+      print(changed.length > 0 ? `rewrote ${changed.join(', ')} from the manifest` : 'every derived file already agrees with the manifest');
+      return 0;
+    }
+    case 'add': {
+      const [what, name, ...extra] = names;
+      if (what !== 'service' || name === undefined || extra.length > 0) throw new Error('usage: mesh add service <name> [--calls a,b] [--callers x,y] [--route "GET /path"]...');
+      await addService(location.manifestFile, location.certsDir, { name, calls: list('--calls'), callers: list('--callers'), routes: repeated('--route') }, print);
       return 0;
     }
     case 'workloads': {

@@ -42,7 +42,9 @@ async function startService(appModule: Type, context: MeshContext): Promise<Nest
   const app = await NestFactory.create<NestFastifyApplication>(
     { module: class MeshServiceModule {}, imports: [TrustModule.forRoot(context), appModule] },
     adapter,
-    { logger },
+    // Nest's own body parsers would add a form parser (a form-encoded body then reaches the JSON
+    // schema as fields and fails with 400); Fastify's JSON parser alone makes anything else a 415.
+    { logger, bodyParser: false },
   );
   app.useGlobalFilters(new MeshCallFilter());
   app.enableShutdownHooks();
