@@ -1,11 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import type { Manifest } from '@portcullis/manifest';
+import { identityFiles } from '@portcullis/layout';
 import {
   AuditLog,
   ConnectionAdmission,
   hardenTlsServer,
-  identityFiles,
   IdentitySource,
   loadIdentity,
   meshFastifyOptions,

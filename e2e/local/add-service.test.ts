@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadManifest, originOf } from '@portcullis/manifest';
 import { composeProblems, identityTable, policyTable } from '@portcullis/mesh';
-import { identityFiles } from '@portcullis/trust';
+import { identityFiles } from '@portcullis/layout';
 import { eventually } from '../../test-support/eventually';
 import { curlJson } from '../../test-support/outside-clients';
 import { repoCopy } from '../../test-support/repo-copy';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { authorityFiles, issueMeshCertificates, renewalTime } from '@portcullis/pki';
-import { identityFiles, subjectAltNames } from '@portcullis/trust';
+import { identityFiles, subjectAltNames } from '@portcullis/layout';
 import { editedManifest, repoManifest, tempCerts } from '../../../test-support/temp-mesh';
 
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';

@@ -1,7 +1,7 @@
 import { dirname, join, resolve } from 'node:path';
+import { identityFiles } from '@portcullis/layout';
 import { findManifestFile, loadManifest, ManifestError, type Manifest, type Service } from '@portcullis/manifest';
 import { AuditLog } from './audit';
-import { identityFiles } from './files';
 import { IdentitySource } from './source';
 import { ConnectionAdmission } from './server/admission';
 import { svidRules } from './svid';

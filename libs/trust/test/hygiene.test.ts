@@ -1,6 +1,7 @@
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { connect as tcpConnect } from 'node:net';
-import { authorizeAny, authorizeId, authorizeMemberOf, authorizeOneOf, identityFiles } from '@portcullis/trust';
+import { identityFiles } from '@portcullis/layout';
+import { authorizeAny, authorizeId, authorizeMemberOf, authorizeOneOf } from '@portcullis/trust';
 import { eventually } from '../../../test-support/eventually';
 import { sClient } from '../../../test-support/outside-clients';
 import { editedManifest, tempCerts } from '../../../test-support/temp-mesh';
