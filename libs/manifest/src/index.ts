@@ -5,3 +5,4 @@ export { addressOf, originOf } from './address';
 export { findManifestFile, MANIFEST_FILE, workloadNamed, workloadWithId } from './lookup';
 export { parseDuration } from './duration';
 export { NAME_PATTERN, ROUTE_PATTERN } from './schema';
+export { manifestRevision } from './revision';

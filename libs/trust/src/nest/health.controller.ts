@@ -26,6 +26,9 @@ export class HealthController {
       revoked: [...identity.revoked],
       // Handshakes and requests refused since start: each is logged as mtls.refused, or past the log's rate counted in an mtls.refused.summary line.
       refusedPeers: this.context.audit.refusedCount,
+      // Which manifest this process runs, and its clock: `pnpm mesh doctor` compares both with its own.
+      manifestRevision: this.context.manifestRevision,
+      time: new Date().toISOString(),
     };
   }
 }
