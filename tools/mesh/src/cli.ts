@@ -12,6 +12,7 @@ import { renewAll, revokeWorkload } from './lifecycle';
 import { rotateAuthority } from './rotate';
 import { monitorClient } from './readiness';
 import { keepRenewing } from './renewer';
+import { doctorCommand } from './doctor/command';
 import { addService } from './add-service/add-service';
 import { generateDerivedFiles } from './generate';
 
@@ -37,6 +38,9 @@ On a running mesh (each waits until every service has taken the change up):
                               add a service: mesh.yaml (it calls a,b; x,y call its routes), services/<name>,
                               tsconfig.json, the derived files and its certificate
   workloads                   print the name of every service and client, one a line
+  doctor [--env local|compose] [--json] [--strict]
+                              hold the files, the certificates and the running mesh against mesh.yaml; every
+                              problem with its fix; exit 1 on an error (--strict: on a warning too)
 
 Environment: PORTCULLIS_MANIFEST (default: the nearest mesh.yaml), PORTCULLIS_CERTS (default: certs/ beside it),
 PORTCULLIS_ENV (default: local).`;
@@ -97,6 +101,8 @@ async function main(argv: readonly string[]): Promise<number> {
       await addService(location.manifestFile, location.certsDir, { name, calls: list('--calls'), callers: list('--callers'), routes: repeated('--route') }, print);
       return 0;
     }
+    case 'doctor':
+      return doctorCommand(rest, print);
     case 'workloads': {
       const manifest = loadManifest(location.manifestFile);
       for (const name of [...manifest.services.keys(), ...manifest.clients.keys()]) print(name);

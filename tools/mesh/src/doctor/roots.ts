@@ -1,0 +1,49 @@
+import { X509Certificate } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { authorityFiles } from '@portcullis/pki';
+import { identityFiles, pemCertificates } from '@portcullis/trust';
+import type { DoctorContext } from './finding';
+
+/** A root by its SHA-256 fingerprint (as `GET /healthz` reports it) and its subject, for a reader. */
+export interface Root {
+  readonly fingerprint: string;
+  readonly subject: string;
+}
+
+/** The roots of a PEM bundle; undefined when the file does not exist. */
+export function readRoots(file: string): Root[] | undefined {
+  if (!existsSync(file)) return undefined;
+  return pemCertificates(readFileSync(file, 'utf8')).map((pem) => {
+    const cert = new X509Certificate(pem);
+    return { fingerprint: cert.fingerprint256, subject: cert.subject.replaceAll('\n', ', ') };
+  });
+}
+
+/**
+ * The roots every workload should trust: the CA's published bundle
+ * (`certs/ca/bundle.crt`, which `pnpm mesh certs` copies into every ca.crt),
+ * or when there is no CA directory (a mounted Secret), the bundle most
+ * workloads hold.
+ */
+export function referenceRoots(context: DoctorContext): { roots: readonly string[]; from: string } {
+  const published = readRoots(authorityFiles(context.certsDir).bundle);
+  if (published) return { roots: published.map((root) => root.fingerprint), from: 'certs/ca/bundle.crt' };
+  const counts = new Map<string, number>();
+  for (const name of workloadNames(context)) {
+    const roots = readRoots(identityFiles(context.certsDir, name).bundle);
+    if (!roots) continue;
+    const key = roots.map((root) => root.fingerprint).sort().join(',');
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const [key] = [...counts].sort((a, b) => b[1] - a[1])[0] ?? [''];
+  return { roots: key ? key.split(',') : [], from: 'the bundle most workloads hold' };
+}
+
+/** How a set of roots differs from the reference: what it has that the reference lacks, and the reverse. */
+export function rootDifference(held: readonly string[], reference: readonly string[]): { extra: string[]; missing: string[] } {
+  return { extra: held.filter((fp) => !reference.includes(fp)), missing: reference.filter((fp) => !held.includes(fp)) };
+}
+
+export function workloadNames(context: Pick<DoctorContext, 'manifest'>): string[] {
+  return [...context.manifest.services.keys(), ...context.manifest.clients.keys()];
+}
