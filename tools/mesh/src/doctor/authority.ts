@@ -4,7 +4,7 @@ import { authorityFiles, overlapEndsAt, readAuthority, rotationState } from '@po
 import { displayPath } from '@portcullis/trust';
 import { formatClock, formatDuration } from '../format';
 import { error, ok, warning, type DoctorContext, type Finding } from './finding';
-import { readRoots } from './roots';
+import { publishedRoots, readRoots } from './roots';
 
 const ROTATE = 'pnpm mesh ca rotate';
 
@@ -41,7 +41,7 @@ export function authorityFindings(context: DoctorContext): Finding[] {
 function rotationFindings(context: DoctorContext, root: X509Certificate): Finding[] {
   const files = authorityFiles(context.certsDir);
   const state = rotationState(context.certsDir);
-  const bundle = (readRoots(files.bundle) ?? []).map((r) => r.fingerprint);
+  const bundle = publishedRoots(context.certsDir) ?? [];
   const otherRoot = (dir: string) => readRoots(authorityFiles(context.certsDir, dir).rootCert)?.[0]?.fingerprint;
   const expected =
     state.phase === 'idle' ? [root.fingerprint256]
@@ -52,7 +52,7 @@ function rotationFindings(context: DoctorContext, root: X509Certificate): Findin
   const absent = expected.filter((fp): fp is string => fp !== undefined && !bundle.includes(fp));
   if (unexpected.length > 0 || absent.length > 0) {
     const detail = [unexpected.length ? `trusts ${unexpected.join(', ')} which is no root of the CA` : '', absent.length ? `lacks ${absent.join(', ')}` : ''].filter(Boolean).join(' and ');
-    findings.push(error('ca', 'bundle', `${displayPath(files.bundle)} ${detail} (rotation phase: ${state.phase}); run "${state.phase === 'idle' ? 'pnpm mesh certs' : ROTATE}" to publish the right roots`));
+    findings.push(error('ca', 'bundle', `the CA's published roots (${displayPath(files.bundle)}, or ${displayPath(files.rootCert)} alone) ${detail} (rotation phase: ${state.phase}); run "${state.phase === 'idle' ? 'pnpm mesh certs' : ROTATE}" to publish the right roots`));
   }
   if (state.phase === 'idle') {
     if (findings.length === 0) findings.push(ok('ca', 'rotation', `no rotation in progress; the bundle holds the current root`));

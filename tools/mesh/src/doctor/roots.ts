@@ -26,8 +26,8 @@ export function readRoots(file: string): Root[] | undefined {
  * workloads hold.
  */
 export function referenceRoots(context: DoctorContext): { roots: readonly string[]; from: string } {
-  const published = readRoots(authorityFiles(context.certsDir).bundle);
-  if (published) return { roots: published.map((root) => root.fingerprint), from: 'certs/ca/bundle.crt' };
+  const published = publishedRoots(context.certsDir);
+  if (published) return { roots: published, from: 'the CA (certs/ca)' };
   const counts = new Map<string, number>();
   for (const name of workloadNames(context)) {
     const roots = readRoots(identityFiles(context.certsDir, name).bundle);
@@ -37,6 +37,20 @@ export function referenceRoots(context: DoctorContext): { roots: readonly string
   }
   const [key] = [...counts].sort((a, b) => b[1] - a[1])[0] ?? [''];
   return { roots: key ? key.split(',') : [], from: 'the bundle most workloads hold' };
+}
+
+/**
+ * The roots the CA publishes to every workload, read as `pnpm mesh certs`
+ * reads them (authority.ts, `bundleWith`): `ca/bundle.crt` while it holds the
+ * current root (a rotation in progress), otherwise the root alone. Undefined
+ * when there is no CA here.
+ */
+export function publishedRoots(certsDir: string): string[] | undefined {
+  const files = authorityFiles(certsDir);
+  const root = readRoots(files.rootCert)?.[0];
+  if (!root) return undefined;
+  const bundle = readRoots(files.bundle)?.map((r) => r.fingerprint);
+  return bundle?.includes(root.fingerprint) ? bundle : [root.fingerprint];
 }
 
 /** How a set of roots differs from the reference: what it has that the reference lacks, and the reverse. */
