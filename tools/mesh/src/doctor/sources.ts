@@ -9,7 +9,7 @@ import { error, ok, type DoctorContext, type Finding } from './finding';
  * written into a service is the classic 8443 failure waiting for a port change.
  */
 const FORBIDDEN: readonly { readonly what: string; readonly pattern: RegExp }[] = [
-  { what: 'a port', pattern: /\b(?:8443|9443)\b|['"`][^'"`]*:\d{2,5}\b[^'"`]*['"`]|\bport\s*[:=]\s*\d+/i },
+  { what: 'a port', pattern: /\b(?:8443|9443)\b|(?<=[\w\]]:)\d{2,5}\b|\bport\s*[:=]\s*\d+/i },
   { what: 'an address', pattern: /\b127\.\d{1,3}\.\d{1,3}\.\d{1,3}\b|\blocalhost\b|\b0\.0\.0\.0\b/ },
   { what: 'a certificate path', pattern: /\b(?:tls\.crt|tls\.key|ca\.crt)\b|['"`][^'"`]*certs\/[^'"`]*['"`]/ },
 ];
@@ -22,7 +22,7 @@ export function sourceFindings(context: DoctorContext): Finding[] {
   for (const file of sourceFiles(servicesDir)) {
     const lines = readFileSync(file, 'utf8').split('\n');
     lines.forEach((line, index) => {
-      const code = line.replace(/\/\/.*$/, '').replace(/^\s*\*.*$/, '');
+      const code = line.replace(/(^|\s)\/\/.*$/, '').replace(/^\s*\*.*$/, '');
       for (const { what, pattern } of FORBIDDEN) {
         const match = pattern.exec(code);
         if (match) {
