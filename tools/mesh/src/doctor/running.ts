@@ -42,6 +42,10 @@ export function reachability(name: string, where: string, line: string, result: 
   if (result.step === 'tcp') {
     if (result.failure === 'refused') return error(name, 'reachable', `${name}: nothing listens on ${where} (${line}; connection refused): start it ("pnpm start") or fix its address in mesh.yaml`);
     if (result.failure === 'timeout') return error(name, 'reachable', `${name}: ${where} timed out, ${result.reason}: a firewall drops the port or the host is down; open ${where.split(':').pop()} between the hosts`);
+    if (result.reason === 'ENOTFOUND' || result.reason === 'EAI_AGAIN') {
+      // Compose (and Kubernetes) names resolve only inside their own network.
+      return error(name, 'reachable', `${name}: ${where.split(':')[0]} does not resolve from here (${result.reason}); run the doctor where the environment's names resolve, e.g. "docker compose exec renewer node dist/cli.js doctor --env compose", or fix ${line}`);
+    }
     return error(name, 'reachable', `${name}: ${where} cannot be reached (${result.reason}); check ${line} and the network`);
   }
   if (result.step === 'tls') {
