@@ -49,7 +49,10 @@ function workloadFindings(context: DoctorContext, name: string, reference: { roo
 
   const roots = readRoots(files.bundle) ?? [];
   const { extra, missing: lacking } = rootDifference(roots.map((root) => root.fingerprint), reference.roots);
-  const describe = (fp: string) => `${fp}${roots.find((root) => root.fingerprint === fp)?.subject.replace(/^/, ' (').concat(')') ?? ''}`;
+  const describe = (fp: string) => {
+    const subject = roots.find((root) => root.fingerprint === fp)?.subject;
+    return subject ? `${fp} (${subject})` : fp;
+  };
   if (extra.length > 0) {
     findings.push(error(name, 'bundle', `${displayPath(files.bundle)} trusts a root no other workload trusts: ${extra.map(describe).join('; ')} (not in ${reference.from}); republish the mesh bundle with "${ISSUE_COMMAND}" or remove it`));
   }

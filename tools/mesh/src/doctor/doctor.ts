@@ -6,6 +6,7 @@ import { certificateFindings } from './certificates';
 import { DERIVED_FILES, derivedFileFindings, type DerivedFile } from './derived-files';
 import { error, ok, type DoctorContext, type Finding } from './finding';
 import type { DoctorReport } from './report';
+import type { ProbeIdentity } from './probe';
 import { monitorIdentity, runningFindings } from './running';
 import { sourceFindings } from './sources';
 import { strayFindings } from './strays';
@@ -43,7 +44,7 @@ export async function runDoctor(location: MeshLocation, options: DoctorOptions =
   files.push(...derivedFileFindings(context, options.derivedFiles ?? DERIVED_FILES), ...sourceFindings(context), ...authorityFindings(context));
   const certificates = certificateFindings(context);
 
-  let identity;
+  let identity: ProbeIdentity;
   try {
     identity = monitorIdentity(context);
   } catch (failure) {

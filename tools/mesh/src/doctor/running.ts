@@ -50,7 +50,7 @@ export function reachability(name: string, where: string, line: string, result: 
   }
   if (result.step === 'tls') {
     if (result.failure === 'timeout') return error(name, 'reachable', `${name}: ${where} timed out, ${result.reason}: the process is hung (stopped, or blocked) or something else holds the port; restart ${name}`);
-    return error(name, 'reachable', `${name}: ${where} refused the TLS handshake (${result.reason}); check its certificate with "pnpm mesh doctor" on its host and the monitor's with "pnpm mesh certs ${MONITOR_CLIENT}"`);
+    return error(name, 'reachable', `${name}: ${where} refused the TLS handshake (${result.reason}); its log says why (mtls.refused): check the monitor's certificate with "pnpm mesh certs ${MONITOR_CLIENT}" and tls.minVersion in mesh.yaml`);
   }
   return ok(name, 'reachable', `${name} completes a TLS handshake on ${where}`);
 }
