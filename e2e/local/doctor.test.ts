@@ -45,15 +45,21 @@ describe('mesh doctor on a running local mesh', () => {
   const doctor = (...args: string[]): Promise<{ code: number; out: string; ms: number }> => {
     const started = Date.now();
     return new Promise((resolve) => {
-      execFile(process.execPath, [CLI, 'doctor', ...args], { env: { ...process.env, PORTCULLIS_MANIFEST: manifestFile, PORTCULLIS_CERTS: certsDir, PORTCULLIS_ENV: 'local' }, encoding: 'utf8' }, (failure, stdout, stderr) => {
-        const code = failure ? (typeof failure.code === 'number' ? failure.code : -1) : 0;
-        resolve({ code, out: `${stdout}${stderr}`, ms: Date.now() - started });
-      });
+      execFile(
+        process.execPath,
+        [CLI, 'doctor', ...args],
+        { env: { ...process.env, PORTCULLIS_MANIFEST: manifestFile, PORTCULLIS_CERTS: certsDir, PORTCULLIS_ENV: 'local' }, encoding: 'utf8' },
+        (failure, stdout, stderr) => {
+          const code = failure ? (typeof failure.code === 'number' ? failure.code : -1) : 0;
+          resolve({ code, out: `${stdout}${stderr}`, ms: Date.now() - started });
+        },
+      );
     });
   };
   /** The report's lines of one level, e.g. every error line. */
   const lines = (out: string, level: 'ok' | 'warning' | 'error') => out.split('\n').filter((line) => line.trimStart().startsWith(`${level} `));
-  const healthy = async () => eventually('the doctor to find the mesh healthy again', async () => (await doctor('--strict')).code === 0, { everyMs: 300, withinMs: 20_000 });
+  const healthy = async () =>
+    eventually('the doctor to find the mesh healthy again', async () => (await doctor('--strict')).code === 0, { everyMs: 300, withinMs: 20_000 });
 
   beforeAll(async () => {
     writeFileSync(manifestFile, relocated.text);
@@ -93,7 +99,9 @@ describe('mesh doctor on a running local mesh', () => {
 
     const json = JSON.parse((await doctor('--json')).out) as { errors: number; warnings: number; findings: { group: string; level: string }[] };
     expect({ errors: json.errors, warnings: json.warnings }).toEqual({ errors: 0, warnings: 0 });
-    expect(new Set(json.findings.map((f) => f.group))).toEqual(new Set(['files', 'ca', ...loadManifest(manifestFile).services.keys(), ...loadManifest(manifestFile).clients.keys(), 'listeners']));
+    expect(new Set(json.findings.map((f) => f.group))).toEqual(
+      new Set(['files', 'ca', ...loadManifest(manifestFile).services.keys(), ...loadManifest(manifestFile).clients.keys(), 'listeners']),
+    );
   });
 
   it('reads, never writes: the mesh directory is byte for byte the same after a run', async () => {
@@ -108,7 +116,11 @@ describe('mesh doctor on a running local mesh', () => {
     try {
       const { code, out } = await doctor();
       expect(code).toBe(1);
-      expect(lines(out, 'error')).toEqual([expect.stringMatching(/^ *error {3}reachable: inventory: 127\.0\.12\.3:8443 timed out, TCP connects but no TLS handshake within \d+ ms: the process is hung/)]);
+      expect(lines(out, 'error')).toEqual([
+        expect.stringMatching(
+          /^ *error {3}reachable: inventory: 127\.0\.12\.3:8443 timed out, TCP connects but no TLS handshake within \d+ ms: the process is hung/,
+        ),
+      ]);
     } finally {
       process.kill(pid, 'SIGCONT');
     }
@@ -121,7 +133,9 @@ describe('mesh doctor on a running local mesh', () => {
       await eventually('payments to be gone', async () => (await doctor()).out.includes('nothing listens'), { everyMs: 200 });
       const { code, out } = await doctor();
       expect(code).toBe(1);
-      expect(lines(out, 'error')).toEqual([expect.stringMatching(/^ *error {3}reachable: payments: nothing listens on 127\.0\.12\.4:8443 \(mesh\.yaml:\d+; connection refused\)/)]);
+      expect(lines(out, 'error')).toEqual([
+        expect.stringMatching(/^ *error {3}reachable: payments: nothing listens on 127\.0\.12\.4:8443 \(mesh\.yaml:\d+; connection refused\)/),
+      ]);
     } finally {
       await mesh.restart('payments');
     }
@@ -137,7 +151,11 @@ describe('mesh doctor on a running local mesh', () => {
       expect(code).toBe(1);
       const errors = lines(out, 'error');
       expect(errors).toContainEqual(expect.stringMatching(/payments: nothing listens on 127\.0\.12\.4:9443/));
-      expect(errors).toContainEqual(expect.stringMatching(/payments answers on 127\.0\.12\.4:8443, running another manifest revision \([0-9a-f]+; mesh\.yaml on disk is [0-9a-f]+\), but mesh\.yaml gives payments 127\.0\.12\.4:9443 \(mesh\.yaml:\d+\)/));
+      expect(errors).toContainEqual(
+        expect.stringMatching(
+          /payments answers on 127\.0\.12\.4:8443, running another manifest revision \([0-9a-f]+; mesh\.yaml on disk is [0-9a-f]+\), but mesh\.yaml gives payments 127\.0\.12\.4:9443 \(mesh\.yaml:\d+\)/,
+        ),
+      );
       // Every service started from the old file runs another revision than the one on disk.
       for (const name of loadManifest(manifestFile).services.keys()) {
         if (name !== 'payments') expect(errors).toContainEqual(expect.stringContaining(`${name} runs manifest revision`));
@@ -151,13 +169,19 @@ describe('mesh doctor on a running local mesh', () => {
   it("names the service and the root's fingerprint when one ca.crt holds a root no other service trusts", async () => {
     const bundle = identityFiles(certsDir, 'orders').bundle;
     const original = readFileSync(bundle, 'utf8');
-    const rogue = execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', '/dev/null', '-subj', '/CN=rogue root', '-days', '1'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const rogue = execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', '/dev/null', '-subj', '/CN=rogue root', '-days', '1'],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    );
     const fingerprint = new X509Certificate(rogue).fingerprint256;
     writeFileSync(bundle, original + rogue);
     try {
       const { code, out } = await doctor();
       expect(code).toBe(1);
-      expect(lines(out, 'error')).toContainEqual(expect.stringMatching(new RegExp(`error {3}bundle: .*orders/ca\\.crt trusts a root no other workload trusts: ${fingerprint} \\(CN=rogue root\\)`)));
+      expect(lines(out, 'error')).toContainEqual(
+        expect.stringMatching(new RegExp(`error {3}bundle: .*orders/ca\\.crt trusts a root no other workload trusts: ${fingerprint} \\(CN=rogue root\\)`)),
+      );
       expect(lines(out, 'error').every((line) => line.includes('orders') || line.includes(fingerprint))).toBe(true);
     } finally {
       writeFileSync(bundle, original);
@@ -168,14 +192,22 @@ describe('mesh doctor on a running local mesh', () => {
   it('warns about a certificate past its renewal time that was not renewed', async () => {
     const manifest = loadManifest(manifestFile);
     // What a renewer that stopped 17 hours ago leaves behind: a 24 h leaf issued then, now past two thirds of its life.
-    await withAuthorityLock(certsDir, () => issueMeshCertificates(manifest, certsDir, { only: ['payments'], force: true, now: new Date(Date.now() - 17 * 3_600_000) }));
+    await withAuthorityLock(certsDir, () =>
+      issueMeshCertificates(manifest, certsDir, { only: ['payments'], force: true, now: new Date(Date.now() - 17 * 3_600_000) }),
+    );
     try {
-      await eventually('payments to serve its old certificate', async () => (await doctor()).out.includes('payments serves a certificate past its renewal time'), { everyMs: 300 });
+      await eventually(
+        'payments to serve its old certificate',
+        async () => (await doctor()).out.includes('payments serves a certificate past its renewal time'),
+        { everyMs: 300 },
+      );
       const { code, out } = await doctor();
       expect(lines(out, 'error')).toEqual([]);
       expect(code).toBe(0);
       expect(lines(out, 'warning')).toEqual([
-        expect.stringMatching(/warning renewal: .*payments\/tls\.crt was due for renewal .* ago and expires in .*; the renewer is not running or failing: run "pnpm mesh certs payments"/),
+        expect.stringMatching(
+          /warning renewal: .*payments\/tls\.crt was due for renewal .* ago and expires in .*; the renewer is not running or failing: run "pnpm mesh certs payments"/,
+        ),
         expect.stringMatching(/warning served certificate: payments serves a certificate past its renewal time by/),
       ]);
       expect((await doctor('--strict')).code).toBe(1);
@@ -195,7 +227,9 @@ describe('mesh doctor on a running local mesh', () => {
       expect(code).toBe(1);
       const line = lineOf(edited, ':9443"');
       expect(lines(out, 'error')).toEqual([
-        expect.stringContaining(`docker-compose.yml:${line} differs from mesh.yaml: it says "- "\${PORTCULLIS_GATEWAY_ADDRESS:-127.0.0.1}:\${PORTCULLIS_GATEWAY_PORT:-8443}:9443"", mesh.yaml gives`),
+        expect.stringContaining(
+          `docker-compose.yml:${line} differs from mesh.yaml: it says "- "\${PORTCULLIS_GATEWAY_ADDRESS:-127.0.0.1}:\${PORTCULLIS_GATEWAY_PORT:-8443}:9443"", mesh.yaml gives`,
+        ),
         expect.stringContaining(`docker-compose.yml:${line}: compose service gateway is called from outside the mesh and must publish its port 8443 once`),
       ]);
     } finally {

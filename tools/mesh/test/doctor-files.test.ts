@@ -20,7 +20,11 @@ describe('mesh doctor, files and certificates', () => {
     const certs = await tempCerts(parseManifest(text, join(work.dir, 'mesh.yaml')));
     writeFileSync(join(work.dir, 'mesh.yaml'), text);
     await edit({ root: work.dir, certsDir: certs.dir });
-    return { work, certs, run: (now?: Date) => runDoctor({ manifestFile: join(work.dir, 'mesh.yaml'), certsDir: certs.dir, environment: 'local' }, now ? { now } : {}) };
+    return {
+      work,
+      certs,
+      run: (now?: Date) => runDoctor({ manifestFile: join(work.dir, 'mesh.yaml'), certsDir: certs.dir, environment: 'local' }, now ? { now } : {}),
+    };
   }
   const notRunning = (report: DoctorReport) => report.findings.filter((f) => f.level !== 'ok' && !['reachable'].includes(f.check));
 
@@ -44,10 +48,26 @@ describe('mesh doctor, files and certificates', () => {
     });
     try {
       const within = notRunning(await run());
-      expect(within).toContainEqual(expect.objectContaining({ group: 'ca', level: 'warning', check: 'rotation', message: expect.stringMatching(/^a CA rotation is in progress \(a next root is trusted but no leaf is issued under it yet\), within its overlap until/) }));
+      expect(within).toContainEqual(
+        expect.objectContaining({
+          group: 'ca',
+          level: 'warning',
+          check: 'rotation',
+          message: expect.stringMatching(
+            /^a CA rotation is in progress \(a next root is trusted but no leaf is issued under it yet\), within its overlap until/,
+          ),
+        }),
+      );
       expect(within.filter((f) => f.level === 'error')).toEqual([]);
       const after = notRunning(await run(new Date(Date.now() + HOUR)));
-      expect(after).toContainEqual(expect.objectContaining({ group: 'ca', level: 'error', check: 'rotation', message: expect.stringMatching(/^a CA rotation was left half done .*; run "pnpm mesh ca rotate" to finish it$/) }));
+      expect(after).toContainEqual(
+        expect.objectContaining({
+          group: 'ca',
+          level: 'error',
+          check: 'rotation',
+          message: expect.stringMatching(/^a CA rotation was left half done .*; run "pnpm mesh ca rotate" to finish it$/),
+        }),
+      );
     } finally {
       work.remove();
       certs.remove();
@@ -57,7 +77,13 @@ describe('mesh doctor, files and certificates', () => {
   it('names the line of a deny list that does not parse', async () => {
     const { work, certs, run } = await setUp(({ certsDir }) => writeFileSync(authorityFiles(certsDir).revoked, 'ABCDEF # a client, revoked\nnot-a-serial\n'));
     try {
-      expect(notRunning(await run())).toContainEqual(expect.objectContaining({ level: 'error', check: 'deny list', message: expect.stringMatching(/revoked\.txt:2 is not a serial number \("not-a-serial"\)/) }));
+      expect(notRunning(await run())).toContainEqual(
+        expect.objectContaining({
+          level: 'error',
+          check: 'deny list',
+          message: expect.stringMatching(/revoked\.txt:2 is not a serial number \("not-a-serial"\)/),
+        }),
+      );
     } finally {
       work.remove();
       certs.remove();
@@ -90,7 +116,14 @@ describe('mesh doctor, files and certificates', () => {
     });
     try {
       const readme = notRunning(await run()).filter((f) => f.check === 'README.md');
-      expect(readme).toEqual([expect.objectContaining({ level: 'error', message: expect.stringMatching(/^README\.md:\d+ differs from mesh\.yaml: it says "\| payments \| service \| .* \| 9443 \|.*", mesh\.yaml gives ".*\| 8443 \|.*"; run "pnpm mesh generate"$/) })]);
+      expect(readme).toEqual([
+        expect.objectContaining({
+          level: 'error',
+          message: expect.stringMatching(
+            /^README\.md:\d+ differs from mesh\.yaml: it says "\| payments \| service \| .* \| 9443 \|.*", mesh\.yaml gives ".*\| 8443 \|.*"; run "pnpm mesh generate"$/,
+          ),
+        }),
+      ]);
     } finally {
       work.remove();
       certs.remove();

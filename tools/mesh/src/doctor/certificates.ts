@@ -36,29 +36,57 @@ function workloadFindings(context: DoctorContext, name: string, reference: { roo
   const names = subjectAltNames(leaf);
   const missing = [...expected.dnsNames.filter((dns) => !names.dnsNames.includes(dns)), ...expected.ips.filter((ip) => !names.ips.includes(ip))];
   if (missing.length > 0) {
-    findings.push(error(name, 'names', `${displayPath(files.cert)} lacks ${missing.join(', ')}, which mesh.yaml gives ${name}, so peers dialling it there fail verification; reissue it with "${fix} --force"`));
+    findings.push(
+      error(
+        name,
+        'names',
+        `${displayPath(files.cert)} lacks ${missing.join(', ')}, which mesh.yaml gives ${name}, so peers dialling it there fail verification; reissue it with "${fix} --force"`,
+      ),
+    );
   }
 
   const renewAt = renewalTime(leaf);
   const expiresIn = leaf.validToDate.getTime() - context.now.getTime();
   if (renewAt <= context.now) {
-    findings.push(warning(name, 'renewal', `${displayPath(files.cert)} was due for renewal ${formatDuration(context.now.getTime() - renewAt.getTime())} ago and expires in ${formatDuration(expiresIn)}; the renewer is not running or failing: run "${fix}" and keep "pnpm mesh up" (or the renewer container) running`));
+    findings.push(
+      warning(
+        name,
+        'renewal',
+        `${displayPath(files.cert)} was due for renewal ${formatDuration(context.now.getTime() - renewAt.getTime())} ago and expires in ${formatDuration(expiresIn)}; the renewer is not running or failing: run "${fix}" and keep "pnpm mesh up" (or the renewer container) running`,
+      ),
+    );
   } else {
     findings.push(ok(name, 'renewal', `expires in ${formatDuration(expiresIn)}, renewal due in ${formatDuration(renewAt.getTime() - context.now.getTime())}`));
   }
 
   const roots = readRoots(files.bundle) ?? [];
-  const { extra, missing: lacking } = rootDifference(roots.map((root) => root.fingerprint), reference.roots);
+  const { extra, missing: lacking } = rootDifference(
+    roots.map((root) => root.fingerprint),
+    reference.roots,
+  );
   const describe = (fp: string) => {
     const subject = roots.find((root) => root.fingerprint === fp)?.subject;
     return subject ? `${fp} (${subject})` : fp;
   };
   if (extra.length > 0) {
-    findings.push(error(name, 'bundle', `${displayPath(files.bundle)} trusts a root no other workload trusts: ${extra.map(describe).join('; ')} (not in ${reference.from}); republish the mesh bundle with "${ISSUE_COMMAND}" or remove it`));
+    findings.push(
+      error(
+        name,
+        'bundle',
+        `${displayPath(files.bundle)} trusts a root no other workload trusts: ${extra.map(describe).join('; ')} (not in ${reference.from}); republish the mesh bundle with "${ISSUE_COMMAND}" or remove it`,
+      ),
+    );
   }
   if (lacking.length > 0) {
-    findings.push(error(name, 'bundle', `${displayPath(files.bundle)} lacks the root ${lacking.join(', ')} that ${reference.from} holds, so ${name} refuses peers under it; republish the mesh bundle with "${ISSUE_COMMAND}"`));
+    findings.push(
+      error(
+        name,
+        'bundle',
+        `${displayPath(files.bundle)} lacks the root ${lacking.join(', ')} that ${reference.from} holds, so ${name} refuses peers under it; republish the mesh bundle with "${ISSUE_COMMAND}"`,
+      ),
+    );
   }
-  if (extra.length === 0 && lacking.length === 0) findings.push(ok(name, 'bundle', `trusts the same ${roots.length} root${roots.length === 1 ? '' : 's'} as every workload`));
+  if (extra.length === 0 && lacking.length === 0)
+    findings.push(ok(name, 'bundle', `trusts the same ${roots.length} root${roots.length === 1 ? '' : 's'} as every workload`));
   return findings;
 }

@@ -46,7 +46,13 @@ export function derivedFileFindings(context: DoctorContext, files: readonly Deri
     const findings: Finding[] = [];
     const line = firstDifferentLine(text, expected);
     if (line !== undefined) {
-      findings.push(error('files', derived.name, `${derived.name}:${line.number} differs from ${manifestName}: it says "${line.actual.trim()}", ${manifestName} gives "${line.expected.trim()}"; run "${derived.fix}"`));
+      findings.push(
+        error(
+          'files',
+          derived.name,
+          `${derived.name}:${line.number} differs from ${manifestName}: it says "${line.actual.trim()}", ${manifestName} gives "${line.expected.trim()}"; run "${derived.fix}"`,
+        ),
+      );
     }
     for (const problem of derived.problems?.(context.manifest, text) ?? []) {
       findings.push(error('files', derived.name, `${derived.name}${line ? `:${line.number}` : ''}: ${problem}; run "${derived.fix}"`));

@@ -34,7 +34,13 @@ export async function runDoctor(location: MeshLocation, options: DoctorOptions =
   let context: DoctorContext;
   try {
     const manifest = loadManifest(location.manifestFile);
-    context = { manifest, manifestText: readFileSync(manifest.file, 'utf8'), certsDir: location.certsDir, environment: location.environment, now: options.now ?? new Date() };
+    context = {
+      manifest,
+      manifestText: readFileSync(manifest.file, 'utf8'),
+      certsDir: location.certsDir,
+      environment: location.environment,
+      now: options.now ?? new Date(),
+    };
   } catch (failure) {
     // Nothing else can be checked against a manifest that does not load.
     if (failure instanceof ManifestError) return report(failure.message.split('\n').map((line) => error('files', 'mesh.yaml', `${line}`)));
@@ -48,7 +54,11 @@ export async function runDoctor(location: MeshLocation, options: DoctorOptions =
   try {
     identity = monitorIdentity(context);
   } catch (failure) {
-    return report([...files, ...certificates, error('monitor', 'identity', `the monitor's certificate cannot be read (${(failure as Error).message}); issue it with "pnpm mesh certs monitor"`)]);
+    return report([
+      ...files,
+      ...certificates,
+      error('monitor', 'identity', `the monitor's certificate cannot be read (${(failure as Error).message}); issue it with "pnpm mesh certs monitor"`),
+    ]);
   }
   // The running mesh is probed in parallel; each probe has its own short timeouts.
   const [running, strays] = await Promise.all([

@@ -83,7 +83,12 @@ export async function probe(host: string, port: number, identity: ProbeIdentity,
   return { step: 'http', peer, untrusted, ...(await getHealth(tls, host, port, timeoutMs)) };
 }
 
-async function getHealth(tls: TLSSocket, host: string, port: number, timeoutMs: number): Promise<{ status: number | undefined; health: ReportedHealth | undefined; failure: string | undefined; localTime: Date }> {
+async function getHealth(
+  tls: TLSSocket,
+  host: string,
+  port: number,
+  timeoutMs: number,
+): Promise<{ status: number | undefined; health: ReportedHealth | undefined; failure: string | undefined; localTime: Date }> {
   const sentAt = Date.now();
   return new Promise((resolve) => {
     const done = (result: { status?: number; health?: ReportedHealth; failure?: string }) => {

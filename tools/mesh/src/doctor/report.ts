@@ -19,7 +19,9 @@ export function formatReport(report: DoctorReport): string {
     lines.push(group);
     for (const finding of findings) lines.push(`  ${MARK[finding.level]} ${finding.check}: ${finding.message}`);
   }
-  lines.push(`${report.errors} error${report.errors === 1 ? '' : 's'}, ${report.warnings} warning${report.warnings === 1 ? '' : 's'} (${report.environment}, checked in ${report.tookMs} ms)`);
+  lines.push(
+    `${report.errors} error${report.errors === 1 ? '' : 's'}, ${report.warnings} warning${report.warnings === 1 ? '' : 's'} (${report.environment}, checked in ${report.tookMs} ms)`,
+  );
   return lines.join('\n');
 }
 

@@ -32,7 +32,10 @@ export function referenceRoots(context: DoctorContext): { roots: readonly string
   for (const name of workloadNames(context)) {
     const roots = readRoots(identityFiles(context.certsDir, name).bundle);
     if (!roots) continue;
-    const key = roots.map((root) => root.fingerprint).sort().join(',');
+    const key = roots
+      .map((root) => root.fingerprint)
+      .sort()
+      .join(',');
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   const [key] = [...counts].sort((a, b) => b[1] - a[1])[0] ?? [''];

@@ -27,7 +27,13 @@ export function sourceFindings(context: DoctorContext): Finding[] {
         const match = pattern.exec(code);
         if (match) {
           const where = `${relative(dirname(context.manifest.file), file)}:${index + 1}`;
-          findings.push(error('files', 'sources', `${where} holds ${what} ("${match[0].trim()}"); take it from mesh.yaml through the trust library (bootstrapService, MeshClient) instead`));
+          findings.push(
+            error(
+              'files',
+              'sources',
+              `${where} holds ${what} ("${match[0].trim()}"); take it from mesh.yaml through the trust library (bootstrapService, MeshClient) instead`,
+            ),
+          );
         }
       }
     });

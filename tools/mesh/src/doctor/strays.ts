@@ -17,31 +17,63 @@ const STRAY_TIMEOUT_MS = 700;
  * listeners are left alone.
  */
 export async function strayFindings(context: DoctorContext, identity: ProbeIdentity): Promise<Finding[]> {
-  const known = new Set([...context.manifest.services.values()].map((s) => s.addresses.get(context.environment)).filter((a) => a !== undefined).map((a) => `${a.host}:${a.port}`));
+  const known = new Set(
+    [...context.manifest.services.values()]
+      .map((s) => s.addresses.get(context.environment))
+      .filter((a) => a !== undefined)
+      .map((a) => `${a.host}:${a.port}`),
+  );
   let listeners: { host: string; port: number }[];
   try {
     listeners = await loopbackListeners();
   } catch (failure) {
-    return [ok('listeners', 'strays', `could not list listening sockets with "ss -ltnH" (${(failure as Error).message}); install iproute2 to look for services where no document says`)];
+    return [
+      ok(
+        'listeners',
+        'strays',
+        `could not list listening sockets with "ss -ltnH" (${(failure as Error).message}); install iproute2 to look for services where no document says`,
+      ),
+    ];
   }
   const candidates = listeners.filter(({ host, port }) => !known.has(`${host}:${port}`));
-  const found = await Promise.all(candidates.map(async ({ host, port }) => {
-    const result = await probe(host, port, identity, { timeoutMs: STRAY_TIMEOUT_MS });
-    if (result.step !== 'http' || result.untrusted || !result.peer) return undefined;
-    const id = spiffeIdOf(result.peer);
-    const workload = id === undefined ? undefined : workloadWithId(context.manifest, id);
-    if (!workload) return undefined;
-    const where = `${host}:${port}`;
-    const service = context.manifest.services.get(workload.name);
-    const expected = service?.addresses.get(context.environment);
-    const revision = result.health?.manifestRevision;
-    const onDisk = manifestRevision(context.manifestText);
-    const drift = revision === undefined ? '' : revision === onDisk ? ', with the manifest revision on disk' : `, running another manifest revision (${revision}; mesh.yaml on disk is ${onDisk})`;
-    const there = expected ? `mesh.yaml gives ${workload.name} ${expected.host}:${expected.port} (${manifestLineOf(context, 'mesh.yaml', workload.name, context.environment)})` : `mesh.yaml gives ${workload.name} no address here`;
-    return error(workload.name, 'stray listener', `${workload.name} answers on ${where}${drift}, but ${there}: restart ${workload.name} so it listens where mesh.yaml says, or revert mesh.yaml; stop the process on ${where}`);
-  }));
+  const found = await Promise.all(
+    candidates.map(async ({ host, port }) => {
+      const result = await probe(host, port, identity, { timeoutMs: STRAY_TIMEOUT_MS });
+      if (result.step !== 'http' || result.untrusted || !result.peer) return undefined;
+      const id = spiffeIdOf(result.peer);
+      const workload = id === undefined ? undefined : workloadWithId(context.manifest, id);
+      if (!workload) return undefined;
+      const where = `${host}:${port}`;
+      const service = context.manifest.services.get(workload.name);
+      const expected = service?.addresses.get(context.environment);
+      const revision = result.health?.manifestRevision;
+      const onDisk = manifestRevision(context.manifestText);
+      const drift =
+        revision === undefined
+          ? ''
+          : revision === onDisk
+            ? ', with the manifest revision on disk'
+            : `, running another manifest revision (${revision}; mesh.yaml on disk is ${onDisk})`;
+      const there = expected
+        ? `mesh.yaml gives ${workload.name} ${expected.host}:${expected.port} (${manifestLineOf(context, 'mesh.yaml', workload.name, context.environment)})`
+        : `mesh.yaml gives ${workload.name} no address here`;
+      return error(
+        workload.name,
+        'stray listener',
+        `${workload.name} answers on ${where}${drift}, but ${there}: restart ${workload.name} so it listens where mesh.yaml says, or revert mesh.yaml; stop the process on ${where}`,
+      );
+    }),
+  );
   const strays = found.filter((finding): finding is Finding => finding !== undefined);
-  return strays.length > 0 ? strays : [ok('listeners', 'strays', `no mesh identity answers on loopback outside mesh.yaml's addresses (${candidates.length} other listener${candidates.length === 1 ? '' : 's'} looked at)`)];
+  return strays.length > 0
+    ? strays
+    : [
+        ok(
+          'listeners',
+          'strays',
+          `no mesh identity answers on loopback outside mesh.yaml's addresses (${candidates.length} other listener${candidates.length === 1 ? '' : 's'} looked at)`,
+        ),
+      ];
 }
 
 /** Listening TCP sockets on 127.0.0.0/8, from `ss -ltnH` (its fourth column is the local address). */
