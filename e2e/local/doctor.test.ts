@@ -217,6 +217,31 @@ describe('mesh doctor on a running local mesh', () => {
     await healthy();
   });
 
+  it('says a service refused its last identity update when a mismatched key lands in its directory', async () => {
+    const gateway = identityFiles(certsDir, 'gateway');
+    const original = readFileSync(gateway.key, 'utf8');
+    // What a copy gone wrong leaves: another workload's key beside the gateway's certificate.
+    writeFileSync(gateway.key, readFileSync(identityFiles(certsDir, 'orders').key, 'utf8'));
+    try {
+      await eventually('the gateway to refuse the update', async () => (await doctor()).out.includes('gateway refused its last identity update'), {
+        everyMs: 300,
+      });
+      const { code, out } = await doctor();
+      expect(code).toBe(1);
+      expect(lines(out, 'error')).toEqual([
+        expect.stringMatching(
+          /error {3}certificate: gateway: .*gateway\/tls\.key does not match the certificate in .*gateway\/tls\.crt; reissue both with "pnpm mesh certs gateway"/,
+        ),
+        expect.stringMatching(
+          /error {3}served certificate: gateway refused its last identity update \(\d+ refused\) and still serves [0-9A-F]+: .*tls\.key does not match/,
+        ),
+      ]);
+    } finally {
+      writeFileSync(gateway.key, original);
+    }
+    await healthy();
+  });
+
   it('names the line of docker-compose.yml that publishes another port than mesh.yaml', async () => {
     const original = readFileSync(composeFile, 'utf8');
     const edited = original.replace(':${PORTCULLIS_GATEWAY_PORT:-8443}:8443"', ':${PORTCULLIS_GATEWAY_PORT:-8443}:9443"');

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { manifestRevision, type Service } from '@portcullis/manifest';
 import { renewalTime } from '@portcullis/pki';
-import { identityFiles, parseDenyList, spiffeIdOf } from '@portcullis/trust';
+import { displayPath, identityFiles, IdentityError, ISSUE_COMMAND, loadIdentity, parseDenyList, spiffeIdOf, svidRules } from '@portcullis/trust';
 import { formatDuration } from '../format';
 import { MONITOR_CLIENT } from '../readiness';
 import { error, manifestLineOf, ok, warning, type DoctorContext, type Finding } from './finding';
@@ -136,7 +136,7 @@ function reportedFindings(context: DoctorContext, service: Service, where: strin
     findings.push(error(name, 'roots', `${name} (running) ${detail}; republish the bundle with "pnpm mesh certs" and check that ${name} reloads it`));
   } else findings.push(ok(name, 'roots', `trusts the same roots as ${reference.from}`));
 
-  findings.push(...servedCertificateFindings(context, name, result));
+  findings.push(...servedCertificateFindings(context, service, result));
 
   const reported = Date.parse(health.time ?? '');
   if (Number.isNaN(reported)) findings.push(warning(name, 'clock', `${name} does not report its time (an older build); rebuild and restart it`));
@@ -156,7 +156,8 @@ function reportedFindings(context: DoctorContext, service: Service, where: strin
 }
 
 /** The certificate the service serves: not revoked, not past renewal, and the one on disk (or why not). */
-function servedCertificateFindings(context: DoctorContext, name: string, result: Extract<ProbeResult, { step: 'http' }>): Finding[] {
+function servedCertificateFindings(context: DoctorContext, service: Service, result: Extract<ProbeResult, { step: 'http' }>): Finding[] {
+  const name = service.name;
   const peer = result.peer;
   if (!peer) return [];
   const findings: Finding[] = [];
@@ -181,19 +182,24 @@ function servedCertificateFindings(context: DoctorContext, name: string, result:
     );
   const diskSerial = serialOnDisk(files.cert);
   const refused = result.health?.certificate?.refusedUpdates ?? 0;
-  if (diskSerial && diskSerial !== peer.serialNumber) {
+  // The service's reload refuses exactly what loadIdentity refuses: if the files on disk do not load,
+  // a service that counts refused updates is still serving what it had before them.
+  const diskProblem = identityProblem(context, service);
+  if (refused > 0 && (diskProblem || (diskSerial && diskSerial !== peer.serialNumber))) {
     findings.push(
-      refused > 0
-        ? error(
-            name,
-            'served certificate',
-            `${name} refused its last identity update (${refused} refused) and still serves ${peer.serialNumber}, not ${diskSerial} from ${files.cert}; its log says why (mtls "refused update"): fix the files with "pnpm mesh certs ${name} --force"`,
-          )
-        : warning(
-            name,
-            'served certificate',
-            `${name} serves ${peer.serialNumber}, not yet ${diskSerial} from ${files.cert}; it reloads within seconds, if not restart it`,
-          ),
+      error(
+        name,
+        'served certificate',
+        `${name} refused its last identity update (${refused} refused) and still serves ${peer.serialNumber}${diskProblem ? `: ${diskProblem}` : `, not ${diskSerial} from ${displayPath(files.cert)}; its log says why (refused update)`}`,
+      ),
+    );
+  } else if (diskSerial && diskSerial !== peer.serialNumber) {
+    findings.push(
+      warning(
+        name,
+        'served certificate',
+        `${name} serves ${peer.serialNumber}, not yet ${diskSerial} from ${displayPath(files.cert)}; it reloads within seconds, if not restart it`,
+      ),
     );
   } else if (findings.length === 0) {
     findings.push(
@@ -205,6 +211,21 @@ function servedCertificateFindings(context: DoctorContext, name: string, result:
     );
   }
   return findings;
+}
+
+/** Why the service's files on disk would be refused by its reload, or undefined when they load. */
+function identityProblem(context: DoctorContext, service: Service): string | undefined {
+  try {
+    loadIdentity(
+      identityFiles(context.certsDir, service.name),
+      { id: service.id, ...svidRules(context.manifest), fix: `${ISSUE_COMMAND} ${service.name}` },
+      context.now,
+    );
+    return undefined;
+  } catch (failure) {
+    if (failure instanceof IdentityError) return failure.message;
+    throw failure;
+  }
 }
 
 function serialOnDisk(file: string): string | undefined {
