@@ -6,3 +6,4 @@ export { findManifestFile, MANIFEST_FILE, workloadNamed, workloadWithId } from '
 export { parseDuration } from './duration';
 export { NAME_PATTERN, ROUTE_PATTERN } from './schema';
 export { DEFAULT_CONNECTION_LIMITS } from './limits';
+export { manifestRevision } from './revision';

@@ -28,6 +28,9 @@ export class HealthController {
       refusedPeers: this.context.audit.refusedCount,
       // Connections shed before their handshake (per address, oldest evicted, deadline) and the pools now.
       admission: this.context.admission.status(),
+      // Which manifest this process runs, and its clock: `pnpm mesh doctor` compares both with its own.
+      manifestRevision: this.context.manifestRevision,
+      time: new Date().toISOString(),
     };
   }
 }
