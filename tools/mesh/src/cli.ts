@@ -12,6 +12,7 @@ import { renewAll, revokeWorkload } from './lifecycle';
 import { rotateAuthority } from './rotate';
 import { monitorClient } from './readiness';
 import { keepRenewing } from './renewer';
+import { kubernetesCommand } from './kubernetes/command';
 
 const USAGE = `usage: mesh <command>
 
@@ -30,6 +31,9 @@ On a running mesh (each waits until every service has taken the change up):
   drill [--requests=N]        steady load while renewing, rotating and revoking; prints the report as JSON
   tables                      print the README's identity and policy tables from the manifest
   workloads                   print the name of every service and client, one a line
+  kubernetes                  write deploy/kubernetes (kustomize base and overlays) from the manifest
+  kubernetes renew [--watch[=seconds]]
+                              in the cluster (the mesh-renewer overlay): issue what is due, write the Secrets
 
 Environment: PORTCULLIS_MANIFEST (default: the nearest mesh.yaml), PORTCULLIS_CERTS (default: certs/ beside it),
 PORTCULLIS_ENV (default: local).`;
@@ -79,6 +83,10 @@ async function main(argv: readonly string[]): Promise<number> {
       for (const name of [...manifest.services.keys(), ...manifest.clients.keys()]) print(name);
       return 0;
     }
+    case 'kubernetes':
+      return kubernetesCommand(loadManifest(location.manifestFile), location.certsDir, { sub: names[0], watchSeconds: flags.has('--watch') ? option('--watch', 60) : undefined }, (line, isError) =>
+        (isError ? process.stderr : process.stdout).write(`${line}\n`),
+      );
     case 'renew':
     case 'ca':
     case 'revoke':

@@ -102,6 +102,6 @@ export function composeProblems(manifest: Manifest, composeText: string): string
  * the compose network. The monitor does not count: it checks health on every
  * service from the local runner, while containers check their own.
  */
-function isEdge(manifest: Manifest, service: Service): boolean {
+export function isEdge(manifest: Manifest, service: Service): boolean {
   return service.routes.some((route) => route.allow.some((caller) => manifest.clients.has(caller) && caller !== MONITOR_CLIENT));
 }

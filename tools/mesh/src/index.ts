@@ -12,3 +12,4 @@ export { externalClient, type ExternalClient } from './clients';
 export { certificateTimeline } from './timeline';
 export { SERVICE_NODE_FLAGS } from './service-runtime';
 export * from './soak';
+export * from './kubernetes';
