@@ -41,12 +41,18 @@ export interface PortProtocol {
   readonly protocol: 'TCP' | 'UDP';
 }
 
-/** Every allowed `from -> to:port/protocol` among the endpoints on the ports given, sorted. A pod to itself is not counted. */
+/**
+ * Every allowed `from -> to:port/protocol` among the endpoints on the ports given, sorted.
+ * A pod to itself is not counted, nor a connection with neither end in a namespace the
+ * policies are in: those are not theirs to allow or deny.
+ */
 export function allowedEdges(policies: readonly NetworkPolicy[], endpoints: readonly Endpoint[], ports: readonly PortProtocol[]): string[] {
+  const governed = new Set(policies.map((p) => p.metadata.namespace ?? 'default'));
+  const inScope = (endpoint: Endpoint) => 'namespace' in endpoint && governed.has(endpoint.namespace);
   const edges: string[] = [];
   for (const from of endpoints) {
     for (const to of endpoints) {
-      if (from === to || (from.name === 'outside' && to.name === 'outside')) continue;
+      if (from === to || (!inScope(from) && !inScope(to))) continue;
       for (const port of ports) {
         if (allows(policies, 'Egress', from, to, port) && allows(policies, 'Ingress', to, from, port)) edges.push(`${from.name} -> ${to.name}:${port.port}/${port.protocol}`);
       }
