@@ -30,7 +30,8 @@ describe('the repository manifest', () => {
   });
 
   it('puts every service on port 8443, the gateway on 127.0.0.1 locally and each on its own address', () => {
-    expect(manifest.environments).toEqual(['local', 'compose']);
+    expect(manifest.environments).toEqual(['local', 'compose', 'kubernetes']);
+    expect(addressOf(manifest, 'orders', 'kubernetes')).toEqual({ host: 'orders.portcullis.svc.cluster.local', port: 8443 });
     expect(originOf(manifest, 'gateway', 'local')).toBe('https://127.0.0.1:8443');
     expect(addressOf(manifest, 'orders', 'compose')).toEqual({ host: 'orders', port: 8443 });
     const local = [...manifest.services.keys()].map((s) => addressOf(manifest, s, 'local'));

@@ -40,7 +40,7 @@ describe('the mesh CA', () => {
     expect(leaf!.keyUsage).toEqual(expect.arrayContaining([SERVER_AUTH, CLIENT_AUTH]));
     expect(subjectAltNames(leaf!)).toEqual({
       uris: ['spiffe://portcullis.local/service/orders'],
-      dnsNames: ['orders'],
+      dnsNames: ['orders', 'orders.portcullis.svc.cluster.local'],
       ips: ['127.0.0.2'],
     });
     expect(leaf!.verify(intermediate!.publicKey)).toBe(true);
