@@ -13,6 +13,7 @@ import {
   kubernetesMesh,
   kubernetesProblems,
   MESH_RENEWER,
+  MONITOR_CLIENT,
   type Endpoint,
   type KubeObject,
   type NetworkPolicy,
@@ -62,6 +63,8 @@ describe('deploy/kubernetes against mesh.yaml', () => {
     expect(kubernetesProblems(edited)).toEqual([
       `${own}:${lineOf(repoFile(own), `containerPort: ${callee.port}`)} says "containerPort: ${callee.port}" but mesh.yaml makes it "containerPort: ${moved}"; ${FIX}`,
       expect.stringMatching(new RegExp(`^${DEPLOY_DIR}/base/network-policies\\.yaml:\\d+ says "port: ${callee.port}" but mesh.yaml makes it "port: ${moved}"; ${FIX}$`)),
+      // The renewer reaches every service's port as the monitor.
+      expect.stringMatching(new RegExp(`^${DEPLOY_DIR}/overlays/mesh-renewer/renewer\\.yaml:\\d+ says "port: ${callee.port}" but mesh.yaml makes it "port: ${moved}"; ${FIX}$`)),
     ]);
   });
 
@@ -229,7 +232,7 @@ function candidatePorts(manifest: Manifest): PortProtocol[] {
  * From the manifest alone: each call on the callee's port; DNS for every pod; the edge open on
  * its port to everything that is not a mesh pod (clients arrive from outside, through a load
  * balancer, or from another namespace); the renewer to the API server, whose address no policy
- * can name, so to anything that is not a mesh pod on 443 and 6443.
+ * can name, so to anything that is not a mesh pod on 443 and 6443, and as the monitor client to the services.
  */
 function expectedEdges(manifest: Manifest, overlay: string): string[] {
   const { services } = kubernetesMesh(manifest);
@@ -243,6 +246,9 @@ function expectedEdges(manifest: Manifest, overlay: string): string[] {
   if (overlay === 'mesh-renewer') {
     pods.push(MESH_RENEWER);
     edges.push(...notMesh.flatMap((to) => [`${MESH_RENEWER} -> ${to}:443/TCP`, `${MESH_RENEWER} -> ${to}:6443/TCP`]));
+    // It holds the monitor client, which mesh.yaml lets call the services that allow it.
+    const monitored = services.filter(({ service }) => service.routes.some((route) => route.allow.includes(MONITOR_CLIENT)));
+    edges.push(...monitored.map(({ service, port }) => `${MESH_RENEWER} -> ${service.name}:${port}/TCP`));
   }
   for (const pod of pods) edges.push(`${pod} -> kube-dns:53/TCP`, `${pod} -> kube-dns:53/UDP`);
   return edges.sort();

@@ -6,6 +6,10 @@ import type { SecretStore } from './renew';
  * so it is as thin as it can be; no cluster runs in the test suite.
  */
 export async function inClusterSecretStore(): Promise<SecretStore> {
+  // Outside a pod, loadFromCluster does not fail: it makes a config for https://undefined:undefined.
+  if (!process.env.KUBERNETES_SERVICE_HOST) {
+    throw new Error('mesh kubernetes renew runs in a pod of the cluster (KUBERNETES_SERVICE_HOST is not set); apply deploy/kubernetes/overlays/mesh-renewer');
+  }
   // client-node is ESM-only: loaded when the renewer starts, so no other command pays for it.
   const { CoreV1Api, KubeConfig } = await import('@kubernetes/client-node');
   const config = new KubeConfig();

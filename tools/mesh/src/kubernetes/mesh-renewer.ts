@@ -1,7 +1,8 @@
 import type { Manifest } from '@portcullis/manifest';
 import { HEALTH_PROBE, kustomization, SERVICE_USER } from './base';
-import { identitySecretName, kubernetesMesh, PART_OF } from './environment';
-import type { GeneratedFile } from './objects';
+import { MONITOR_CLIENT } from '../readiness';
+import { identitySecretName, kubernetesMesh, PART_OF, podSelector } from './environment';
+import type { Documented, GeneratedFile } from './objects';
 
 /** The renewer's name: its Deployment, ServiceAccount, Role and claim. */
 export const MESH_RENEWER = 'mesh-renewer';
@@ -24,6 +25,22 @@ export function meshRenewerFiles(manifest: Manifest): GeneratedFile[] {
   const secrets = services.map(({ service }) => identitySecretName(service.name));
   const labels = { 'app.kubernetes.io/name': MESH_RENEWER, 'app.kubernetes.io/part-of': PART_OF };
   const metadata = { name: MESH_RENEWER, namespace, labels };
+  // The renewer also holds the monitor client's identity: `renew`, `ca rotate` and `revoke` run in its pod
+  // wait for every service's GET /healthz, which mesh.yaml lets the monitor call.
+  const monitored = services.filter(({ service }) => service.routes.some((route) => route.allow.includes(MONITOR_CLIENT)));
+  const monitorIngress = monitored.map(({ service, port }): Documented => ({
+    object: {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: `${service.name}-from-${MESH_RENEWER}`, namespace },
+      spec: {
+        podSelector: podSelector(service.name),
+        policyTypes: ['Ingress'],
+        ingress: [{ from: [{ podSelector: podSelector(MESH_RENEWER) }], ports: [{ protocol: 'TCP', port }] }],
+      },
+    },
+    comments: [{ path: ['spec'], text: ` The ${MONITOR_CLIENT} client (in the renewer's pod) may call ${service.name}'s GET /healthz, so the lifecycle commands can wait for it.` }],
+  }));
   const files: GeneratedFile[] = [
     {
       path: `${OVERLAY}/identity-secrets.yaml`,
@@ -34,7 +51,7 @@ export function meshRenewerFiles(manifest: Manifest): GeneratedFile[] {
     },
     {
       path: `${OVERLAY}/renewer.yaml`,
-      about: 'the renewer: ServiceAccount, Role and RoleBinding on exactly the identity Secrets, its CA volume, its Deployment and its NetworkPolicy',
+      about: 'the renewer: ServiceAccount, Role and RoleBinding on exactly the identity Secrets, its CA volume, its Deployment and its NetworkPolicies',
       documents: [
         { object: { apiVersion: 'v1', kind: 'ServiceAccount', metadata, automountServiceAccountToken: false } },
         {
@@ -102,11 +119,15 @@ export function meshRenewerFiles(manifest: Manifest): GeneratedFile[] {
             spec: {
               podSelector: { matchLabels: { 'app.kubernetes.io/name': MESH_RENEWER } },
               policyTypes: ['Ingress', 'Egress'],
-              egress: [{ ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 6443 }] }],
+              egress: [
+                { ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 6443 }] },
+                ...monitored.map(({ service, port }) => ({ to: [{ podSelector: podSelector(service.name) }], ports: [{ protocol: 'TCP', port }] })),
+              ],
             },
           },
-          comments: [{ path: ['spec', 'egress'], text: " The API server only (443 or 6443): its address differs per cluster, so no `to`. Nothing comes in; DNS is the base's 'dns' policy." }],
+          comments: [{ path: ['spec', 'egress'], text: " The API server (443 or 6443): its address differs per cluster, so no `to`. Then, as the monitor, each service's port.\n Nothing comes in; DNS is the base's 'dns' policy." }],
         },
+        ...monitorIngress,
       ],
     },
   ];
