@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import type { Manifest } from '@portcullis/manifest';
+import { parseManifest, type Manifest } from '@portcullis/manifest';
 import { leafNames, RENEW_AT_FRACTION } from '@portcullis/pki';
 import {
   allowedEdges,
@@ -10,8 +10,10 @@ import {
   goDuration,
   identitySecretName,
   KUBE_DNS,
+  kubernetesAddressFor,
   kubernetesMesh,
   kubernetesProblems,
+  writeKubernetesFiles,
   MESH_RENEWER,
   MONITOR_CLIENT,
   type Endpoint,
@@ -21,15 +23,15 @@ import {
 } from '@portcullis/mesh';
 import { isEdge } from '../src/compose-check';
 import { kubectl } from '../../../test-support/kubectl';
-import { editedManifest, lineOf, REPO_ROOT, repoManifest } from '../../../test-support/temp-mesh';
+import { editedManifest, lineOf, REPO_ROOT, repoManifest, tempDir } from '../../../test-support/temp-mesh';
 
 const OVERLAYS = ['cert-manager', 'mesh-renewer'] as const;
 const FIX = 'run "pnpm mesh kubernetes"';
 const repoFile = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
 
 /** `kubectl kustomize` of an overlay: the objects `kubectl apply -k` would send, with no cluster. */
-function render(overlay: string): KubeObject[] {
-  const text = execFileSync(kubectl(), ['kustomize', join(REPO_ROOT, DEPLOY_DIR, 'overlays', overlay)], { encoding: 'utf8' });
+function render(overlay: string, root = REPO_ROOT): KubeObject[] {
+  const text = execFileSync(kubectl(), ['kustomize', join(root, DEPLOY_DIR, 'overlays', overlay)], { encoding: 'utf8' });
   return parseAllDocuments(text).map((doc) => doc.toJS() as KubeObject);
 }
 
@@ -185,6 +187,47 @@ describe('the mesh-renewer overlay', () => {
     expect(of(rendered, 'Secret').map((s) => s.metadata.name).sort()).toEqual([...secrets].sort());
     const tokens = of(rendered, 'Deployment').filter((d) => (d as unknown as { spec: { template: { spec: PodSpec } } }).spec.template.spec.automountServiceAccountToken !== false);
     expect(tokens.map((d) => d.metadata.name)).toEqual([MESH_RENEWER]);
+  });
+});
+
+describe('a mesh with one more service', () => {
+  it('gets its Deployment, Certificate and Secret, and exactly its new edges, in both overlays', () => {
+    const manifest = repoManifest();
+    const name = ['shipping', 'shipping-next', 'parcels'].find((n) => !manifest.services.has(n) && !manifest.clients.has(n))!;
+    const caller = [...manifest.services.values()].find((s) => s.calls.length > 0 && !isEdge(manifest, s))!;
+    const callee = manifest.services.get(caller.calls.at(-1)!)!;
+    const route = callee.routes.find((r) => !r.allow.includes(MONITOR_CLIENT))!;
+    const { namespace } = kubernetesMesh(manifest);
+    const taken = new Set([...manifest.services.values()].map((s) => s.addresses.get('local')!.host));
+    const local = Array.from({ length: 250 }, (_, i) => `127.0.0.${i + 2}`).find((h) => !taken.has(h))!;
+    const { text } = editedManifest(
+      [`calls: [${caller.calls.join(', ')}]`, `calls: [${[...caller.calls, name].join(', ')}]`],
+      [`${route.method} ${route.path}: [${route.allow.join(', ')}]`, `${route.method} ${route.path}: [${[...route.allow, name].join(', ')}]`],
+      [
+        /\n*$/,
+        `\n\n  ${name}:\n    id: spiffe://${manifest.trustDomain}/service/${name}\n    port: ${callee.port}\n    addresses:\n      local: ${local}\n      compose: ${name}\n      kubernetes: ${kubernetesAddressFor(manifest, name)}\n    calls: [${callee.name}]\n    routes:\n      GET /shipments/:id: [${caller.name}]\n`,
+      ],
+    );
+    const temp = tempDir('kubernetes');
+    try {
+      writeFileSync(join(temp.dir, 'mesh.yaml'), text);
+      const grown = parseManifest(text, join(temp.dir, 'mesh.yaml'));
+      expect(grown.services.size).toBe(manifest.services.size + 1);
+      expect(writeKubernetesFiles(grown)).toContain(`${DEPLOY_DIR}/base/${name}.yaml`);
+      expect(kubernetesProblems(grown)).toEqual([]);
+      for (const overlay of OVERLAYS) {
+        const objects = render(overlay, temp.dir);
+        expect(named(objects, 'Deployment', name)).toMatchObject({ metadata: { namespace } });
+        expect(validate(objects).filter((r) => r.model === null || r.error !== null)).toEqual([]);
+        const edges = allowedEdges(of(objects, 'NetworkPolicy') as unknown as NetworkPolicy[], endpoints(objects), candidatePorts(grown));
+        expect(edges).toEqual(expectedEdges(grown, overlay));
+        expect(edges).toEqual(expect.arrayContaining([`${caller.name} -> ${name}:${callee.port}/TCP`, `${name} -> ${callee.name}:${callee.port}/TCP`]));
+      }
+      expect(named(render('cert-manager', temp.dir), 'Certificate', name)).toMatchObject({ spec: { uris: [`spiffe://${manifest.trustDomain}/service/${name}`] } });
+      expect(named(render('mesh-renewer', temp.dir), 'Secret', identitySecretName(name))).toBeDefined();
+    } finally {
+      temp.remove();
+    }
   });
 });
 

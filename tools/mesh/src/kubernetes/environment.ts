@@ -44,6 +44,11 @@ export function kubernetesMesh(manifest: Manifest): KubernetesMesh {
   return { namespace: [...namespaces][0]!, services };
 }
 
+/** The kubernetes address a new service gets: a Service of its name in the mesh's namespace (for `mesh add service`). */
+export function kubernetesAddressFor(manifest: Manifest, name: string): string {
+  return `${name}.${kubernetesMesh(manifest).namespace}.svc.cluster.local`;
+}
+
 /** The pod labels of a service's Deployment, which Services, budgets and NetworkPolicies select. */
 export function podLabels(name: string): Record<string, string> {
   return { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': PART_OF };
