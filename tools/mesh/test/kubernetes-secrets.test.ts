@@ -20,9 +20,10 @@ function memoryStore(): SecretStore & { readonly secrets: Map<string, IdentitySe
 
 describe("a service's identity as a Kubernetes Secret", () => {
   let certs: Awaited<ReturnType<typeof tempCerts>>;
+  // RSA keys for every workload: seconds on a busy 2-core machine.
   beforeAll(async () => {
     certs = await tempCerts();
-  });
+  }, 60_000);
   afterAll(() => certs.remove());
 
   it('carries the four files of its identity directory, byte for byte, under the names the trust library reads', () => {
@@ -63,5 +64,5 @@ describe('the renewer on Kubernetes', () => {
     } finally {
       certs.remove();
     }
-  });
+  }, 60_000);
 });

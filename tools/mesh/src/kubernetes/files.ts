@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { Document, isNode } from 'yaml';
+import { Document, isMap, isNode, isScalar, isSeq } from 'yaml';
 import type { Manifest } from '@portcullis/manifest';
 import { baseFiles } from './base';
 import { certManagerFiles } from './cert-manager';
@@ -22,12 +22,25 @@ export function renderFile(file: GeneratedFile): string {
 function renderDocument({ object, comments = [] }: Documented): string {
   // No anchors: a shared object (labels, a probe) is written out each time, as people read and patch these files.
   const doc = new Document(object, { aliasDuplicateObjects: false });
-  for (const { path, text } of comments) {
-    const node = doc.getIn(path, true);
-    if (!isNode(node)) throw new Error(`no node at ${path.join('.')} in ${object.kind} to comment on`);
-    node.commentBefore = text;
-  }
+  for (const { path, text } of comments) commentAbove(doc, path, text, object.kind);
   return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+}
+
+/** Puts a comment on the line above a map key (`duration:`) or a list item, where a reader looks for it. */
+function commentAbove(doc: Document, path: readonly (string | number)[], text: string, kind: string): void {
+  const last = path.at(-1);
+  const parent = path.length > 1 ? doc.getIn(path.slice(0, -1), true) : doc.contents;
+  if (isMap(parent)) {
+    const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === last);
+    if (pair && isScalar(pair.key)) {
+      pair.key.commentBefore = text;
+      return;
+    }
+  } else if (isSeq(parent) && typeof last === 'number' && isNode(parent.items[last])) {
+    (parent.items[last] as { commentBefore?: string | null }).commentBefore = text;
+    return;
+  }
+  throw new Error(`no node at ${path.join('.')} in ${kind} to comment on`);
 }
 
 /**
