@@ -7,6 +7,11 @@ import type { Documented } from './objects';
 export const KUBE_DNS = { namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } };
 const NAMESPACE_LABEL = 'kubernetes.io/metadata.name';
 
+interface IngressRule {
+  readonly from?: { readonly podSelector: { readonly matchLabels: Record<string, string> } }[];
+  readonly ports: { readonly protocol: 'TCP'; readonly port: number }[];
+}
+
 /**
  * Default deny for the namespace, then one policy per service that opens
  * exactly its edges of the manifest's call graph: egress to each callee's pods
@@ -45,10 +50,10 @@ export function networkPolicies(manifest: Manifest, mesh: KubernetesMesh): Docum
   ];
   for (const k of mesh.services) {
     const callers = mesh.services.filter((other) => other.service.calls.includes(k.service.name));
-    const ingress = callers.length > 0 ? [{ from: callers.map((c) => ({ podSelector: podSelector(c.service.name) })), ports: [{ protocol: 'TCP', port: k.port }] }] : [];
+    const ingress: IngressRule[] = callers.length > 0 ? [{ from: callers.map((c) => ({ podSelector: podSelector(c.service.name) })), ports: [{ protocol: 'TCP', port: k.port }] }] : [];
     const edge = isEdge(manifest, k.service);
     // No `from`: outside clients arrive from any address (a load balancer, a port-forward); their certificates decide the rest.
-    if (edge) ingress.push({ ports: [{ protocol: 'TCP', port: k.port }] } as (typeof ingress)[number]);
+    if (edge) ingress.push({ ports: [{ protocol: 'TCP', port: k.port }] });
     const egress = k.service.calls.map((callee) => {
       const target = byName.get(callee)!;
       return { to: [{ podSelector: podSelector(callee) }], ports: [{ protocol: 'TCP', port: target.port }] };
