@@ -21,6 +21,21 @@ export function editedManifest(...edits: [string | RegExp, string][]): { text: s
   return { text, manifest: () => parseManifest(text, MANIFEST_FILE) };
 }
 
+/**
+ * The manifest (the repository's, or `text`) with every service's local loopback
+ * address moved from 127.0.0.x to `<prefix>.x`, keeping the last octet and any port:
+ * a test boots a mesh of its own there, beside the suites' mesh, whatever services
+ * the manifest has. `hosts` are the new local hosts, one per service.
+ */
+export function relocatedManifest(prefix: string, text = manifestText()): { text: string; manifest: () => Manifest; hosts: string[] } {
+  if (!/^127\.\d{1,3}\.\d{1,3}$/.test(prefix) || prefix === '127.0.0') throw new Error(`relocatedManifest: "${prefix}" is not another /24 of 127.0.0.0/8, such as 127.0.8`);
+  const relocated = text.replace(/^(\s+local: )127\.0\.0\.(\d{1,3})\b/gm, `$1${prefix}.$2`);
+  if (relocated === text) throw new Error('relocatedManifest: the manifest has no local address on 127.0.0.x to move');
+  const manifest = () => parseManifest(relocated, MANIFEST_FILE);
+  const hosts = [...manifest().services.values()].map((s) => s.addresses.get('local')!.host);
+  return { text: relocated, manifest, hosts };
+}
+
 /** The 1-based line of the first occurrence of `needle` in `text`, to check the line numbers errors name. */
 export const lineOf = (text: string, needle: string): number => text.slice(0, text.indexOf(needle)).split('\n').length;
 
@@ -34,16 +49,4 @@ export async function tempCerts(manifest: Manifest = repoManifest(), options: Is
   const temp = tempDir('certs');
   const result = await issueMeshCertificates(manifest, temp.dir, options);
   return { ...temp, manifest, result };
-}
-
-/**
- * The real manifest with every service's local address moved to another /24 of the loopback range,
- * keeping its last octet (127.0.0.3 -> `${prefix}.3`): a mesh of a test's own, next to the driver's.
- */
-export function relocatedManifest(prefix: string): { text: string; manifest: () => Manifest } {
-  const edits = [...repoManifest().services.values()].map((service): [string, string] => {
-    const host = service.addresses.get('local')!.host;
-    return [`local: ${host}\n`, `local: ${prefix}.${host.split('.').pop()}\n`];
-  });
-  return editedManifest(...edits);
 }

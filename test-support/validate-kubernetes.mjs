@@ -12,9 +12,10 @@ const objects = JSON.parse(readFileSync(0, 'utf8'));
 const results = [];
 for (const object of objects) {
   const [group, version] = object.apiVersion.includes('/') ? object.apiVersion.split('/') : [undefined, object.apiVersion];
-  const candidates = group === undefined
-    ? [`kubernetes-models/${version}/${object.kind}`]
-    : [`kubernetes-models/${group}/${version}/${object.kind}`, `@kubernetes-models/cert-manager/${group}/${version}/${object.kind}`];
+  const candidates =
+    group === undefined
+      ? [`kubernetes-models/${version}/${object.kind}`]
+      : [`kubernetes-models/${group}/${version}/${object.kind}`, `@kubernetes-models/cert-manager/${group}/${version}/${object.kind}`];
   const name = `${object.kind} ${object.metadata?.namespace ?? ''}/${object.metadata?.name}`;
   let model = null;
   let error = null;

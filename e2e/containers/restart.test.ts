@@ -9,7 +9,7 @@ const placeOrder = () => curlJson(`${gateway.origin}/orders`, demo, { sku: 'GADG
 
 describe('a restarted container', () => {
   it.each(['inventory', 'payments', 'orders'])('is called again by its peers after `docker restart %s`, without restarting them', async (service) => {
-    const peers = ['gateway', 'orders', 'inventory', 'payments'].filter((s) => s !== service);
+    const peers = [...mesh.manifest.services.keys()].filter((s) => s !== service);
     const startedAt = (name: string) => inspect(mesh.container(name), '{{.State.StartedAt}}');
     const before = Object.fromEntries(peers.map((peer) => [peer, startedAt(peer)]));
     expect(placeOrder().status).toBe(201);

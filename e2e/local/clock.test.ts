@@ -6,7 +6,7 @@ import { originOf } from '@portcullis/manifest';
 import { identityFiles } from '@portcullis/trust';
 import { eventually } from '../../test-support/eventually';
 import { curlJson } from '../../test-support/outside-clients';
-import { editedManifest, REPO_ROOT, tempDir } from '../../test-support/temp-mesh';
+import { relocatedManifest, REPO_ROOT, tempDir } from '../../test-support/temp-mesh';
 
 const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1';
 
@@ -27,7 +27,7 @@ describe('the clock moving 23 hours ahead', () => {
     writeFileSync(offsetFile, '+0\n');
     const fakeTime = { LD_PRELOAD: LIBFAKETIME, FAKETIME_TIMESTAMP_FILE: offsetFile, FAKETIME_NO_CACHE: '1', FAKETIME_DONT_FAKE_MONOTONIC: '1' };
     const manifestFile = join(work.dir, 'mesh.yaml');
-    const edited = editedManifest(...[1, 2, 3, 4].map((i): [string, string] => [`local: 127.0.0.${i}\n`, `local: 127.0.7.${i}\n`]));
+    const edited = relocatedManifest('127.0.7');
     writeFileSync(manifestFile, edited.text);
     const manifest = edited.manifest();
     const services = [...manifest.services.keys()];

@@ -1,11 +1,11 @@
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadManifest } from '@portcullis/manifest';
+import { loadManifest, originOf } from '@portcullis/manifest';
 import { runDrill, startLocalMesh, type LocalMesh } from '@portcullis/mesh';
 import { identityFiles } from '@portcullis/trust';
 import { eventually } from '../../test-support/eventually';
 import { curl } from '../../test-support/outside-clients';
-import { editedManifest, tempDir } from '../../test-support/temp-mesh';
+import { relocatedManifest, tempDir } from '../../test-support/temp-mesh';
 
 /**
  * The rotation drill against a local mesh of its own (its certificates change
@@ -18,7 +18,7 @@ describe('the rotation drill', () => {
 
   beforeAll(async () => {
     const manifestFile = join(work.dir, 'mesh.yaml');
-    writeFileSync(manifestFile, editedManifest(...[1, 2, 3, 4].map((i): [string, string] => [`local: 127.0.0.${i}\n`, `local: 127.0.8.${i}\n`])).text);
+    writeFileSync(manifestFile, relocatedManifest('127.0.8').text);
     mesh = await startLocalMesh({ manifestFile, certsDir: join(work.dir, 'certs') });
   });
   afterAll(async () => {
@@ -43,8 +43,9 @@ describe('the rotation drill', () => {
     const gateway = identityFiles(mesh.certsDir, 'gateway');
     const demo = identityFiles(mesh.certsDir, 'demo-client');
     const monitor = identityFiles(mesh.certsDir, 'monitor');
-    const order = () => curl('https://127.0.8.1:8443/orders', { cacert: demo.bundle, cert: demo.cert, key: demo.key }, ['-H', 'content-type: application/json', '--data-binary', '{"sku":"WIDGET-1","quantity":1}']).status;
-    const refusedUpdates = () => (JSON.parse(curl('https://127.0.8.1:8443/healthz', { cacert: monitor.bundle, cert: monitor.cert, key: monitor.key }).body) as { certificate: { refusedUpdates: number } }).certificate.refusedUpdates;
+    const gatewayOrigin = originOf(mesh.manifest, 'gateway', 'local');
+    const order = () => curl(`${gatewayOrigin}/orders`, { cacert: demo.bundle, cert: demo.cert, key: demo.key }, ['-H', 'content-type: application/json', '--data-binary', '{"sku":"WIDGET-1","quantity":1}']).status;
+    const refusedUpdates = () => (JSON.parse(curl(`${gatewayOrigin}/healthz`, { cacert: monitor.bundle, cert: monitor.cert, key: monitor.key }).body) as { certificate: { refusedUpdates: number } }).certificate.refusedUpdates;
     const before = refusedUpdates();
 
     copyFileSync(identityFiles(mesh.certsDir, 'orders').key, gateway.key);

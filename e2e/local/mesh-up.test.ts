@@ -3,7 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { editedManifest, REPO_ROOT, tempDir } from '../../test-support/temp-mesh';
+import { originOf } from '@portcullis/manifest';
+import { relocatedManifest, REPO_ROOT, tempDir } from '../../test-support/temp-mesh';
 
 /** Whether something accepts TCP connections on host:port. */
 const accepting = (host: string, port: number) =>
@@ -25,8 +26,9 @@ describe('mesh up', () => {
   it('boots, prints a curl call that places an order, and stops every service on Ctrl-C', async () => {
     const work = tempDir('up');
     const manifestFile = join(work.dir, 'mesh.yaml');
-    const hosts = ['127.0.9.1', '127.0.9.2', '127.0.9.3', '127.0.9.4'];
-    writeFileSync(manifestFile, editedManifest(...hosts.map((host, i): [string, string] => [`local: 127.0.0.${i + 1}\n`, `local: ${host}\n`])).text);
+    const relocated = relocatedManifest('127.0.9');
+    const manifest = relocated.manifest();
+    writeFileSync(manifestFile, relocated.text);
     const up = spawn(process.execPath, [join(REPO_ROOT, 'tools/mesh/dist/cli.js'), 'up'], {
       cwd: REPO_ROOT,
       env: { ...process.env, PORTCULLIS_MANIFEST: manifestFile, PORTCULLIS_CERTS: join(work.dir, 'certs') },
@@ -40,18 +42,22 @@ describe('mesh up', () => {
         printed.push(line.value);
         if (line.value.startsWith('curl ')) break;
       }
+      const services = [...manifest.services.keys()].join(', ');
       expect(printed.find((line) => line.startsWith('Portcullis mesh ready'))).toMatch(
-        /^Portcullis mesh ready: gateway, orders, inventory, payments on mutual TLS in \d+\.\d s\. Try:$/,
+        new RegExp(`^Portcullis mesh ready: ${services} on mutual TLS in \\d+\\.\\d s\\. Try:$`),
       );
       const curlLine = printed.at(-1)!;
-      expect(curlLine).toContain('https://127.0.9.1:8443/orders');
+      expect(curlLine).toContain(`${originOf(manifest, 'gateway', 'local')}/orders`);
       const order = spawnSync('bash', ['-c', `${curlLine} --silent --show-error --fail`], { cwd: REPO_ROOT, encoding: 'utf8' });
       expect(order.stderr).toBe('');
       expect(JSON.parse(order.stdout)).toEqual(expect.objectContaining({ sku: 'WIDGET-1', quantity: 2, status: 'confirmed' }));
 
       up.kill('SIGINT');
       expect(await exited).toBe(0);
-      for (const host of hosts) expect(await accepting(host, 8443)).toBe(false);
+      for (const service of manifest.services.values()) {
+        const { host, port } = service.addresses.get('local')!;
+        expect(await accepting(host, port)).toBe(false);
+      }
     } finally {
       up.kill('SIGKILL');
       work.remove();

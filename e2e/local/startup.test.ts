@@ -2,10 +2,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseManifest } from '@portcullis/manifest';
+import { addressOf, parseManifest } from '@portcullis/manifest';
 import { displayPath, identityFiles } from '@portcullis/trust';
 import { curl } from '../../test-support/outside-clients';
-import { editedManifest, lineOf, MANIFEST_FILE, REPO_ROOT, tempCerts, tempDir } from '../../test-support/temp-mesh';
+import { editedManifest, lineOf, MANIFEST_FILE, REPO_ROOT, repoManifest, tempCerts, tempDir } from '../../test-support/temp-mesh';
 
 /** Starts the built `orders` service by itself and returns what it said and how it ended. */
 function startOrders(certsDir: string, manifestFile = MANIFEST_FILE) {
@@ -62,13 +62,16 @@ describe('a service with a bad certificate or manifest stops at start-up with on
     const manifest = tempDir('manifest');
     try {
       const file = join(manifest.dir, 'mesh.yaml');
-      const { text } = editedManifest(['calls: [inventory, payments]', 'calls: [inventory, paymnts]']);
+      // Misspell payments in orders' calls, wherever it stands in the list.
+      const { text } = editedManifest([/(\n {2}orders:\n[\s\S]*?\n {4}calls: \[[^\]\n]*\b)payments\b/, '$1paymnts']);
+      const real = repoManifest();
+      const index = real.services.get('orders')!.calls.indexOf('payments');
       writeFileSync(file, text);
       const result = startOrders(certs.dir, file);
       expect(result.code).toBe(1);
       // One line per problem: the typo, and the permission payments gives orders that orders no longer uses.
       expect(result.stderr.split('\n')).toEqual([
-        `orders: ${file}:${lineOf(text, 'paymnts')}: services.orders.calls[1]: "paymnts" is not a service; known services: gateway, orders, inventory, payments`,
+        `orders: ${file}:${lineOf(text, 'paymnts')}: services.orders.calls[${index}]: "paymnts" is not a service; known services: ${[...real.services.keys()].join(', ')}`,
         `${file}:${lineOf(text, 'POST /charges')}: services.payments.routes.POST /charges[0]: payments allows orders on "POST /charges", but orders does not list payments in its calls; add it there or remove it here`,
       ]);
     } finally {
@@ -77,10 +80,11 @@ describe('a service with a bad certificate or manifest stops at start-up with on
   });
 
   it('says when its address is already taken, e.g. by a running mesh', () => {
-    // The e2e driver's mesh holds 127.0.0.2:8443; these certificates are valid.
+    // The e2e driver's mesh holds orders' local address; these certificates are valid.
+    const { host, port } = addressOf(certs.manifest, 'orders', 'local');
     expect(startOrders(certs.dir)).toEqual({
       code: 1,
-      stderr: 'orders: 127.0.0.2:8443 is already in use (is the mesh already running?); stop what holds it or change the address in mesh.yaml',
+      stderr: `orders: ${host}:${port} is already in use (is the mesh already running?); stop what holds it or change the address in mesh.yaml`,
     });
   });
 });

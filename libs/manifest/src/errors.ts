@@ -12,12 +12,20 @@ export interface ManifestProblem {
  * each of the form `mesh.yaml:12: services.gateway.calls[0]: ...`, so an editor
  * or a terminal can jump straight to the line to fix.
  */
+/** Stable codes (like fastify's `FST_ERR_*`): callers and tests match on these, never on the sentences. */
+export type ManifestErrorCode =
+  | 'PORTCULLIS_ERR_MANIFEST_MISSING' // the file does not exist or cannot be read
+  | 'PORTCULLIS_ERR_MANIFEST_INVALID' // not YAML, not the schema, or references that do not hold
+  | 'PORTCULLIS_ERR_MANIFEST_NO_SERVICE' // a process asked for a service the manifest does not have
+  | 'PORTCULLIS_ERR_MANIFEST_NO_ADDRESS'; // a service has no address in the environment asked for
+
 export class ManifestError extends Error {
   override readonly name = 'ManifestError';
 
   constructor(
     readonly file: string,
     readonly problems: readonly ManifestProblem[],
+    readonly code: ManifestErrorCode = 'PORTCULLIS_ERR_MANIFEST_INVALID',
   ) {
     super(problems.map((p) => formatProblem(file, p)).join('\n'));
   }

@@ -18,7 +18,7 @@ export function loadManifest(file: string): Manifest {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : String(error);
     throw new ManifestError(absolute, [
       { line: undefined, where: '', message: `${reason}; create it or point PORTCULLIS_MANIFEST at the mesh manifest` },
-    ]);
+    ], 'PORTCULLIS_ERR_MANIFEST_MISSING');
   }
   return parseManifest(text, absolute);
 }

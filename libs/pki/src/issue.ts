@@ -69,14 +69,25 @@ export async function issueMeshCertificates(
   return { authority: change, workloads: results };
 }
 
-/** The names a workload's certificate carries: its SPIFFE ID, and for a service every host peers dial it by. */
+/**
+ * The names a workload's certificate carries: its SPIFFE ID, and for a service every host peers dial it by.
+ * A service on a loopback address also gets `localhost` (as mkcert's certificates do), so a person on this
+ * machine can `curl https://localhost:8443/...` the one that listens on 127.0.0.1. Peers pin SPIFFE IDs,
+ * not names, so the extra name lets no workload pass for another.
+ */
 export function leafNames(manifest: Manifest, workload: Workload): LeafNames {
   const service = manifest.services.get(workload.name);
   const hosts = service ? [...service.addresses.values()].map((a) => a.host) : [];
-  const dnsNames = service ? [...new Set([workload.name, ...hosts.filter((h) => isIP(h) === 0)])] : [];
+  const localhost = hosts.some(isLoopback) ? [LOCALHOST] : [];
+  const dnsNames = service ? [...new Set([workload.name, ...hosts.filter((h) => isIP(h) === 0), ...localhost])] : [];
   const ips = [...new Set(hosts.filter((h) => isIP(h) !== 0))];
   return { id: workload.id, dnsNames, ips };
 }
+
+const LOCALHOST = 'localhost';
+
+/** 127.0.0.0/8 and ::1: addresses only this machine reaches, where `localhost` names the same host. */
+const isLoopback = (host: string): boolean => (isIP(host) === 4 && host.startsWith('127.')) || host === '::1';
 
 /** Key, chain, bundle and deny list change together, or not at all: a reloading service never sees a mixed set. */
 function writeIdentity(files: IdentityFiles, keyPem: string, chainPem: string, authority: Authority): void {

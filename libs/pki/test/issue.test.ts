@@ -23,15 +23,9 @@ describe('the mesh CA', () => {
 
   it('issues a leaf for every service and client of the manifest', () => {
     expect(certs.result.authority).toEqual({ root: 'created', intermediate: 'created' });
-    expect(certs.result.workloads.map((w) => [w.name, w.action])).toEqual([
-      ['gateway', 'issued'],
-      ['orders', 'issued'],
-      ['inventory', 'issued'],
-      ['payments', 'issued'],
-      ['demo-client', 'issued'],
-      ['partner', 'issued'],
-      ['monitor', 'issued'],
-    ]);
+    expect(certs.result.workloads.map((w) => [w.name, w.action])).toEqual(
+      [...certs.manifest.services.keys(), ...certs.manifest.clients.keys()].map((name) => [name, 'issued']),
+    );
   });
 
   it('writes X509-SVID leaves: one SPIFFE URI, not a CA, serverAuth and clientAuth, the names peers dial', () => {
@@ -40,7 +34,7 @@ describe('the mesh CA', () => {
     expect(leaf!.keyUsage).toEqual(expect.arrayContaining([SERVER_AUTH, CLIENT_AUTH]));
     expect(subjectAltNames(leaf!)).toEqual({
       uris: ['spiffe://portcullis.local/service/orders'],
-      dnsNames: ['orders', 'orders.portcullis.svc.cluster.local'],
+      dnsNames: ['orders', 'orders.portcullis.svc.cluster.local', 'localhost'],
       ips: ['127.0.0.2'],
     });
     expect(leaf!.verify(intermediate!.publicKey)).toBe(true);
@@ -108,6 +102,24 @@ describe('the mesh CA', () => {
       expect.objectContaining({ name: 'payments', reason: 'names changed in the manifest' }),
     ]);
     expect(subjectAltNames(certificates(identityFiles(certs.dir, 'payments').cert)[0]!).ips).toEqual(['127.0.0.14']);
+  });
+
+  it('names localhost only for services on a loopback address, and reissues when that changes', async () => {
+    const local = editedManifest(['local: 127.0.0.4', 'local: payments.internal']).manifest();
+    const result = await issueMeshCertificates(local, certs.dir);
+    expect(result.workloads.filter((w) => w.action === 'issued')).toEqual([
+      expect.objectContaining({ name: 'payments', reason: 'names changed in the manifest' }),
+    ]);
+    expect(subjectAltNames(certificates(identityFiles(certs.dir, 'payments').cert)[0]!)).toEqual({
+      uris: ['spiffe://portcullis.local/service/payments'],
+      dnsNames: ['payments', 'payments.internal', 'payments.portcullis.svc.cluster.local'],
+      ips: [],
+    });
+    const back = await issueMeshCertificates(certs.manifest, certs.dir);
+    expect(back.workloads.filter((w) => w.action === 'issued')).toEqual([
+      expect.objectContaining({ name: 'payments', reason: 'names changed in the manifest' }),
+    ]);
+    expect(subjectAltNames(certificates(identityFiles(certs.dir, 'payments').cert)[0]!).dnsNames).toContain('localhost');
   });
 
   it('takes the leaf lifetime from the manifest', async () => {

@@ -1,5 +1,5 @@
 import { dirname, join, resolve } from 'node:path';
-import { findManifestFile, loadManifest, type Manifest, type Service } from '@portcullis/manifest';
+import { findManifestFile, loadManifest, ManifestError, type Manifest, type Service } from '@portcullis/manifest';
 import { AuditLog } from './audit';
 import { identityFiles } from './files';
 import { IdentitySource } from './source';
@@ -45,12 +45,16 @@ export function openMeshContext(serviceName: string, location: MeshLocation = me
   const manifest = loadManifest(location.manifestFile);
   const service = manifest.services.get(serviceName);
   if (!service) {
-    throw new Error(`${location.manifestFile} has no service "${serviceName}"; add it under services: or fix the name in main.ts`);
+    const problem = { line: undefined, where: 'services', message: `has no service "${serviceName}"; add it under services: or fix the name in main.ts` };
+    throw new ManifestError(location.manifestFile, [problem], 'PORTCULLIS_ERR_MANIFEST_NO_SERVICE');
   }
   if (!service.addresses.has(location.environment)) {
-    throw new Error(
-      `${location.manifestFile} gives ${serviceName} no address for environment "${location.environment}" (PORTCULLIS_ENV); use one of ${manifest.environments.join(', ')}`,
-    );
+    const problem = {
+      line: undefined,
+      where: `services.${serviceName}.addresses`,
+      message: `has no address for environment "${location.environment}" (PORTCULLIS_ENV); use one of ${manifest.environments.join(', ')}`,
+    };
+    throw new ManifestError(location.manifestFile, [problem], 'PORTCULLIS_ERR_MANIFEST_NO_ADDRESS');
   }
   const source = IdentitySource.open(identityFiles(location.certsDir, serviceName), {
     id: service.id,

@@ -15,7 +15,13 @@ async function probe(): Promise<number> {
   const service = process.env.PORTCULLIS_SERVICE;
   if (!service) throw new Error('PORTCULLIS_SERVICE is not set: the health probe needs to know which service it checks');
   const context = openMeshContext(service);
-  const client = new MeshClient({ manifest: dialingItself(context.manifest, service, context.environment), environment: context.environment, self: context.service, source: context.source, responseTimeoutMs: 2_000 });
+  const client = new MeshClient({
+    manifest: dialingItself(context.manifest, service, context.environment),
+    environment: context.environment,
+    self: context.service,
+    source: context.source,
+    responseTimeoutMs: 2_000,
+  });
   try {
     const response = await client.call(service, 'GET', '/healthz');
     if (response.status === 200) return 0;

@@ -33,9 +33,33 @@ export interface IdentityExpectation extends SvidRules {
   readonly fix: string;
 }
 
+/**
+ * What is wrong with an identity, as a stable code (like fastify's `FST_ERR_*`): callers and tests
+ * match on the code; the message is for the operator.
+ */
+export type IdentityErrorCode =
+  | 'PORTCULLIS_ERR_IDENTITY_FILE_MISSING'
+  | 'PORTCULLIS_ERR_IDENTITY_FILE_UNREADABLE'
+  | 'PORTCULLIS_ERR_IDENTITY_NOT_PEM'
+  | 'PORTCULLIS_ERR_IDENTITY_KEY_MISMATCH'
+  | 'PORTCULLIS_ERR_IDENTITY_EXPIRED'
+  | 'PORTCULLIS_ERR_IDENTITY_NOT_YET_VALID'
+  | 'PORTCULLIS_ERR_IDENTITY_UNTRUSTED'
+  | 'PORTCULLIS_ERR_IDENTITY_NOT_SVID'
+  | 'PORTCULLIS_ERR_IDENTITY_WRONG_ID'
+  | 'PORTCULLIS_ERR_IDENTITY_REFUSED_BY_OPENSSL'
+  | 'PORTCULLIS_ERR_IDENTITY_REVOKED';
+
 /** A certificate, key or bundle that cannot be used. The message is one sentence naming the file and the fix. */
 export class IdentityError extends Error {
   override readonly name = 'IdentityError';
+
+  constructor(
+    readonly code: IdentityErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** Loads and checks a workload's key, chain and bundle together; throws an `IdentityError` on the first problem. */
@@ -52,35 +76,35 @@ export function loadIdentity(files: IdentityFiles, expect: IdentityExpectation, 
   const key = parseKey(keyPem, files.key, expect);
 
   if (!leaf.checkPrivateKey(key)) {
-    fail(`${displayPath(files.key)} does not match the certificate in ${displayPath(files.cert)}; reissue both with "${expect.fix}"`);
+    fail('PORTCULLIS_ERR_IDENTITY_KEY_MISMATCH', `${displayPath(files.key)} does not match the certificate in ${displayPath(files.cert)}; reissue both with "${expect.fix}"`);
   }
   const day = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
   if (leaf.validToDate <= now) {
-    fail(`${displayPath(files.cert)} expired ${day(leaf.validToDate)} (${ago(now, leaf.validToDate)} ago); renew it with "${expect.fix}"`);
+    fail('PORTCULLIS_ERR_IDENTITY_EXPIRED', `${displayPath(files.cert)} expired ${day(leaf.validToDate)} (${ago(now, leaf.validToDate)} ago); renew it with "${expect.fix}"`);
   }
   if (leaf.validFromDate > now) {
-    fail(`${displayPath(files.cert)} is not valid until ${day(leaf.validFromDate)}; check this machine's clock or reissue with "${expect.fix}"`);
+    fail('PORTCULLIS_ERR_IDENTITY_NOT_YET_VALID', `${displayPath(files.cert)} is not valid until ${day(leaf.validFromDate)}; check this machine's clock or reissue with "${expect.fix}"`);
   }
   const chainProblem = verifyChain(chain, bundle, now);
   if (chainProblem) {
-    fail(`${displayPath(files.cert)} ${chainProblem} in ${displayPath(files.bundle)}; reissue it from the mesh CA with "${expect.fix}"`);
+    fail('PORTCULLIS_ERR_IDENTITY_UNTRUSTED', `${displayPath(files.cert)} ${chainProblem} in ${displayPath(files.bundle)}; reissue it from the mesh CA with "${expect.fix}"`);
   }
   const svid = svidProblem(leaf, 'server', expect) ?? svidProblem(leaf, 'client', expect);
-  if (svid) fail(`${displayPath(files.cert)} is not a usable SPIFFE certificate: ${svid}; reissue it with "${expect.fix}"`);
+  if (svid) fail('PORTCULLIS_ERR_IDENTITY_NOT_SVID', `${displayPath(files.cert)} is not a usable SPIFFE certificate: ${svid}; reissue it with "${expect.fix}"`);
   const id = spiffeIdOf(leaf)!;
   if (id !== expect.id) {
-    fail(`${displayPath(files.cert)} is for ${id} but the manifest says ${expect.id}; reissue it with "${expect.fix}"`);
+    fail('PORTCULLIS_ERR_IDENTITY_WRONG_ID', `${displayPath(files.cert)} is for ${id} but the manifest says ${expect.id}; reissue it with "${expect.fix}"`);
   }
   try {
     // What OpenSSL itself will refuse (a key below its security level, a weak signature) must be
     // found here, not by setSecureContext in the middle of a reload.
     createSecureContext({ key: keyPem, cert: chainPem, ca: bundlePem });
   } catch (error) {
-    fail(`${displayPath(files.cert)} and ${displayPath(files.key)} are refused by OpenSSL (${(error as Error).message}); reissue them with "${expect.fix}"`);
+    fail('PORTCULLIS_ERR_IDENTITY_REFUSED_BY_OPENSSL', `${displayPath(files.cert)} and ${displayPath(files.key)} are refused by OpenSSL (${(error as Error).message}); reissue them with "${expect.fix}"`);
   }
   const revoked = parseDenyList(revokedText);
   if (revoked.has(leaf.serialNumber)) {
-    fail(`${displayPath(files.cert)} has been revoked (serial ${leaf.serialNumber}); issue a fresh one with "${expect.fix}"`);
+    fail('PORTCULLIS_ERR_IDENTITY_REVOKED', `${displayPath(files.cert)} has been revoked (serial ${leaf.serialNumber}); issue a fresh one with "${expect.fix}"`);
   }
   return { id, keyPem, chainPem, bundlePem, leaf, intermediate: chain[1], bundle, revokedText, revoked };
 }
@@ -149,7 +173,7 @@ function readOptional(file: string, shown: string): string {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return '';
-    fail(`${displayPath(shown)} cannot be read (${code ?? String(error)}); the deny list must be readable, fix the file or reissue with "pnpm mesh certs"`);
+    fail('PORTCULLIS_ERR_IDENTITY_FILE_UNREADABLE', `${displayPath(shown)} cannot be read (${code ?? String(error)}); the deny list must be readable, fix the file or reissue with "pnpm mesh certs"`);
   }
 }
 
@@ -161,9 +185,9 @@ function readText(file: string, expect: IdentityExpectation, shown = file): stri
     return readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') fail(`${displayPath(shown)} is missing; issue it with "${expect.fix}"`);
-    if (code === 'EACCES') fail(`${displayPath(shown)} cannot be read by this user; fix its permissions (the key should be 0600 and owned by the service user)`);
-    fail(`${displayPath(shown)} cannot be read (${code ?? String(error)}); check the file or reissue it with "${expect.fix}"`);
+    if (code === 'ENOENT') fail('PORTCULLIS_ERR_IDENTITY_FILE_MISSING', `${displayPath(shown)} is missing; issue it with "${expect.fix}"`);
+    if (code === 'EACCES') fail('PORTCULLIS_ERR_IDENTITY_FILE_UNREADABLE', `${displayPath(shown)} cannot be read by this user; fix its permissions (the key should be 0600 and owned by the service user)`);
+    fail('PORTCULLIS_ERR_IDENTITY_FILE_UNREADABLE', `${displayPath(shown)} cannot be read (${code ?? String(error)}); check the file or reissue it with "${expect.fix}"`);
   }
 }
 
@@ -178,7 +202,7 @@ function parseCertificates(pem: string, file: string, expect: IdentityExpectatio
     if (blocks.length === 0) throw new Error('no PEM block');
     return blocks.map((block) => new X509Certificate(block));
   } catch {
-    fail(`${displayPath(file)} does not hold a PEM certificate; reissue it with "${expect.fix}"`);
+    fail('PORTCULLIS_ERR_IDENTITY_NOT_PEM', `${displayPath(file)} does not hold a PEM certificate; reissue it with "${expect.fix}"`);
   }
 }
 
@@ -186,12 +210,12 @@ function parseKey(pem: string, file: string, expect: IdentityExpectation): KeyOb
   try {
     return createPrivateKey(pem);
   } catch {
-    fail(`${displayPath(file)} does not hold a PEM private key; reissue it with "${expect.fix}"`);
+    fail('PORTCULLIS_ERR_IDENTITY_NOT_PEM', `${displayPath(file)} does not hold a PEM private key; reissue it with "${expect.fix}"`);
   }
 }
 
-function fail(message: string): never {
-  throw new IdentityError(message);
+function fail(code: IdentityErrorCode, message: string): never {
+  throw new IdentityError(code, message);
 }
 
 /** Paths relative to the working directory read better in a one-line error; others stay absolute. */

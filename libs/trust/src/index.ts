@@ -1,7 +1,7 @@
 export { DATA_LINK, identityFiles, type IdentityFiles } from './files';
 export { LEAF_LIFETIME_MARGIN_MS, subjectAltNames, spiffeIdOf, svidProblem, svidRules, trustDomainOf, type SubjectAltNames, type SvidRole, type SvidRules } from './svid';
 export { leafExtensions, type LeafExtensions } from './leaf-extensions';
-export { displayPath, IdentityError, loadIdentity, parseDenyList, pemCertificates, verifyChain, type Identity, type IdentityExpectation } from './identity';
+export { displayPath, IdentityError, type IdentityErrorCode, loadIdentity, parseDenyList, pemCertificates, verifyChain, type Identity, type IdentityExpectation } from './identity';
 export { IdentitySource, type IdentityListener } from './source';
 export { watchIdentity, type IdentityWatch, type WatchOptions } from './watch';
 export { authorizeAny, authorizeId, authorizeMemberOf, authorizeOneOf, routeKey, routePolicy, type Authorizer } from './authorize';
@@ -11,7 +11,8 @@ export { DEFAULT_ENVIRONMENT, ISSUE_COMMAND, meshLocation, openMeshContext, type
 export { secureContextOptions, serverTlsOptions, TLS12_CIPHERS } from './server/tls-options';
 export { PeerIdentifier, type Peer as MeshPeer, type PeerVerdict } from './server/peer';
 export { installAuthorization, policyGaps, collectRoutes } from './server/authorization';
-export { DEFAULT_MAX_CONNECTIONS_PER_TARGET, MeshClient, MeshCallError, type MeshClientOptions, type MeshResponse } from './client/mesh-client';
+export { DEFAULT_MAX_CONNECTIONS_PER_TARGET, MeshClient, type MeshClientOptions, type MeshResponse } from './client/mesh-client';
+export { MESH_CALL_FAILURES, MeshCallError, type MeshCallFailure } from './client/call-error';
 export { IdentityMismatchError, pinServerIdentity } from './client/pin';
 export { TrustModule } from './nest/trust.module';
 export { MESH_CONTEXT } from './nest/tokens';

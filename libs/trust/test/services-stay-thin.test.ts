@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../../test-support/temp-mesh';
+import { REPO_ROOT, repoManifest } from '../../../test-support/temp-mesh';
 
 /**
  * The classic 8443 failure is a port or address changed in one place and not
@@ -15,7 +15,7 @@ describe('service code', () => {
   );
 
   it('exists for every service of the manifest', () => {
-    expect(new Set(sources.map(({ file }) => file.split('/')[0]))).toEqual(new Set(['gateway', 'orders', 'inventory', 'payments']));
+    expect(new Set(sources.map(({ file }) => file.split('/')[0]))).toEqual(new Set(repoManifest().services.keys()));
   });
 
   it.each([

@@ -12,6 +12,8 @@ import { renewAll, revokeWorkload } from './lifecycle';
 import { rotateAuthority } from './rotate';
 import { monitorClient } from './readiness';
 import { keepRenewing } from './renewer';
+import { addService } from './add-service/add-service';
+import { generateDerivedFiles } from './generate';
 import { kubernetesCommand } from './kubernetes/command';
 
 const USAGE = `usage: mesh <command>
@@ -30,6 +32,11 @@ On a running mesh (each waits until every service has taken the change up):
   revoke <name>               revoke a workload's certificate and give it a fresh one
   drill [--requests=N]        steady load while renewing, rotating and revoking; prints the report as JSON
   tables                      print the README's identity and policy tables from the manifest
+  generate                    rewrite the files derived from the manifest: docker-compose.yml's services and
+                              volumes, the README's tables
+  add service <name> [--calls a,b] [--callers x,y] [--route "GET /path"]...
+                              add a service: mesh.yaml (it calls a,b; x,y call its routes), services/<name>,
+                              tsconfig.json, the derived files and its certificate
   workloads                   print the name of every service and client, one a line
   kubernetes                  write deploy/kubernetes (kustomize base and overlays) from the manifest
   kubernetes renew [--watch[=seconds]]
@@ -48,7 +55,16 @@ async function main(argv: readonly string[]): Promise<number> {
     if (!/^[1-9]\d*$/.test(text)) throw new Error(`${name} takes a whole number of at least 1, not "${text}"`);
     return Number(text);
   };
-  const names = rest.filter((arg) => !arg.startsWith('--'));
+  /** Every value of an option given as `--name value` or `--name=value`. */
+  const repeated = (name: string) =>
+    rest.flatMap((arg, i) => (arg === name ? [rest[i + 1] ?? ''] : arg.startsWith(`${name}=`) ? [arg.slice(name.length + 1)] : []));
+  /** A comma-separated list option, `--name a,b`, possibly given more than once. */
+  const list = (name: string) =>
+    repeated(name)
+      .flatMap((value) => value.split(','))
+      .map((v) => v.trim())
+      .filter(Boolean);
+  const names = rest.filter((arg, i) => !arg.startsWith('--') && !['--calls', '--callers', '--route'].includes(rest[i - 1] ?? ''));
   const location = meshLocation();
   const print = (line: string) => process.stdout.write(line + '\n');
 
@@ -78,20 +94,43 @@ async function main(argv: readonly string[]): Promise<number> {
       print(`${identityTable(manifest)}\n\n${policyTable(manifest)}`);
       return 0;
     }
+    case 'generate': {
+      const changed = generateDerivedFiles(loadManifest(location.manifestFile));
+      print(changed.length > 0 ? `rewrote ${changed.join(', ')} from the manifest` : 'every derived file already agrees with the manifest');
+      return 0;
+    }
+    case 'add': {
+      const [what, name, ...extra] = names;
+      if (what !== 'service' || name === undefined || extra.length > 0)
+        throw new Error('usage: mesh add service <name> [--calls a,b] [--callers x,y] [--route "GET /path"]...');
+      await addService(
+        location.manifestFile,
+        location.certsDir,
+        { name, calls: list('--calls'), callers: list('--callers'), routes: repeated('--route') },
+        print,
+      );
+      return 0;
+    }
     case 'workloads': {
       const manifest = loadManifest(location.manifestFile);
       for (const name of [...manifest.services.keys(), ...manifest.clients.keys()]) print(name);
       return 0;
     }
     case 'kubernetes':
-      return kubernetesCommand(loadManifest(location.manifestFile), location.certsDir, { sub: names[0], watchSeconds: flags.has('--watch') ? option('--watch', 60) : undefined }, (line, isError) =>
-        (isError ? process.stderr : process.stdout).write(`${line}\n`),
+      return kubernetesCommand(
+        loadManifest(location.manifestFile),
+        location.certsDir,
+        { sub: names[0], watchSeconds: flags.has('--watch') ? option('--watch', 60) : undefined },
+        (line, isError) => (isError ? process.stderr : process.stdout).write(`${line}\n`),
       );
     case 'renew':
     case 'ca':
     case 'revoke':
     case 'drill':
-      return onRunningMesh(command, names, location, print, { requests: option('--requests', 10_000), overlap: rest.find((arg) => arg.startsWith('--overlap='))?.slice('--overlap='.length) });
+      return onRunningMesh(command, names, location, print, {
+        requests: option('--requests', 10_000),
+        overlap: rest.find((arg) => arg.startsWith('--overlap='))?.slice('--overlap='.length),
+      });
     case 'up':
       return up(location, { verbose: flags.has('--verbose'), renewCheckSeconds: option('--renew-check-seconds', 60) }, print);
     default:
@@ -137,7 +176,13 @@ async function onRunningMesh(
   const manifest = loadManifest(location.manifestFile);
   const overlapMs = overlap === undefined ? undefined : overlapOption(overlap);
   if (command === 'drill') {
-    const report = await runDrill({ manifest, certsDir: location.certsDir, environment: location.environment, minRequests: requests, log: (line) => process.stderr.write(`${line}\n`) });
+    const report = await runDrill({
+      manifest,
+      certsDir: location.certsDir,
+      environment: location.environment,
+      minRequests: requests,
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
     print(JSON.stringify(report, null, 2));
     return report.load.failed === 0 ? 0 : 1;
   }
@@ -149,8 +194,7 @@ async function onRunningMesh(
       const from = overlapMs === undefined ? `certificates.rootOverlap in ${manifest.file}` : '--overlap';
       print(`rotating the root CA with an overlap of ${formatDuration(overlapMs ?? manifest.certificates.rootOverlapMs)} (${from})`);
       print(JSON.stringify(await rotateAuthority(mesh, { ...(overlapMs === undefined ? {} : { overlapMs }), say: print })));
-    }
-    else if (command === 'revoke' && names[0]) print(JSON.stringify(await revokeWorkload(mesh, names[0])));
+    } else if (command === 'revoke' && names[0]) print(JSON.stringify(await revokeWorkload(mesh, names[0])));
     else throw new Error(`usage: mesh ${command === 'ca' ? 'ca rotate' : command === 'revoke' ? 'revoke <name>' : command}`);
     return 0;
   } finally {

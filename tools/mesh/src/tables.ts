@@ -33,3 +33,11 @@ function markdownTable(header: readonly string[], rows: readonly (readonly strin
   const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
+
+const TABLES_BLOCK = /(<!-- mesh tables -->\n)[\s\S]*?(\n<!-- \/mesh tables -->)/;
+
+/** The README with the block between its `<!-- mesh tables -->` markers rewritten from the manifest. */
+export function readmeWithTables(manifest: Manifest, readme: string, file = 'README.md'): string {
+  if (!TABLES_BLOCK.test(readme)) throw new Error(`${file}: has no "<!-- mesh tables -->" ... "<!-- /mesh tables -->" block; put the two markers where the tables belong`);
+  return readme.replace(TABLES_BLOCK, (_, open: string, close: string) => `${open}${identityTable(manifest)}\n\n${policyTable(manifest)}${close}`);
+}

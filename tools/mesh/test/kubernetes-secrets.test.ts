@@ -29,7 +29,11 @@ describe("a service's identity as a Kubernetes Secret", () => {
   it('carries the four files of its identity directory, byte for byte, under the names the trust library reads', () => {
     for (const name of certs.manifest.services.keys()) {
       const secret = identitySecret(certs.manifest, certs.dir, name, 'portcullis');
-      expect(secret.metadata).toEqual({ name: identitySecretName(name), namespace: 'portcullis', labels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'portcullis' } });
+      expect(secret.metadata).toEqual({
+        name: identitySecretName(name),
+        namespace: 'portcullis',
+        labels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'portcullis' },
+      });
       expect(Object.keys(secret.data).sort()).toEqual(['ca.crt', 'revoked.txt', 'tls.crt', 'tls.key']);
       for (const [file, base64] of Object.entries(secret.data)) expect(Buffer.from(base64, 'base64')).toEqual(readFileSync(join(certs.dir, name, file)));
     }
@@ -55,12 +59,16 @@ describe('the renewer on Kubernetes', () => {
     try {
       const store = memoryStore();
       const services = [...certs.manifest.services.keys()];
-      expect(await renewIntoSecrets(certs.manifest, certs.dir, 'portcullis', store)).toEqual(services.map((name) => `wrote portcullis/${identitySecretName(name)}`));
+      expect(await renewIntoSecrets(certs.manifest, certs.dir, 'portcullis', store)).toEqual(
+        services.map((name) => `wrote portcullis/${identitySecretName(name)}`),
+      );
       expect(await renewIntoSecrets(certs.manifest, certs.dir, 'portcullis', store)).toEqual([]);
       // A certificate removed on disk is issued again, and only its Secret is replaced.
       rmSync(join(certs.dir, services[0]!, 'tls.crt'));
       expect(await renewIntoSecrets(certs.manifest, certs.dir, 'portcullis', store)).toEqual([`wrote portcullis/${identitySecretName(services[0]!)}`]);
-      expect(Buffer.from(store.secrets.get(`portcullis/${identitySecretName(services[0]!)}`)!.data['tls.crt']!, 'base64')).toEqual(readFileSync(join(certs.dir, services[0]!, 'tls.crt')));
+      expect(Buffer.from(store.secrets.get(`portcullis/${identitySecretName(services[0]!)}`)!.data['tls.crt']!, 'base64')).toEqual(
+        readFileSync(join(certs.dir, services[0]!, 'tls.crt')),
+      );
     } finally {
       certs.remove();
     }

@@ -42,7 +42,11 @@ interface Validation {
 }
 /** Schema validation in a child process: the model packages are ESM-only (see test-support/validate-kubernetes.mjs). */
 function validate(objects: readonly unknown[]): Validation[] {
-  const output = execFileSync(process.execPath, [join(REPO_ROOT, 'test-support/validate-kubernetes.mjs')], { input: JSON.stringify(objects), encoding: 'utf8', cwd: REPO_ROOT });
+  const output = execFileSync(process.execPath, [join(REPO_ROOT, 'test-support/validate-kubernetes.mjs')], {
+    input: JSON.stringify(objects),
+    encoding: 'utf8',
+    cwd: REPO_ROOT,
+  });
   return JSON.parse(output) as Validation[];
 }
 
@@ -64,9 +68,13 @@ describe('deploy/kubernetes against mesh.yaml', () => {
     const own = `${DEPLOY_DIR}/base/${callee.name}.yaml`;
     expect(kubernetesProblems(edited)).toEqual([
       `${own}:${lineOf(repoFile(own), `containerPort: ${callee.port}`)} says "containerPort: ${callee.port}" but mesh.yaml makes it "containerPort: ${moved}"; ${FIX}`,
-      expect.stringMatching(new RegExp(`^${DEPLOY_DIR}/base/network-policies\\.yaml:\\d+ says "port: ${callee.port}" but mesh.yaml makes it "port: ${moved}"; ${FIX}$`)),
+      expect.stringMatching(
+        new RegExp(`^${DEPLOY_DIR}/base/network-policies\\.yaml:\\d+ says "port: ${callee.port}" but mesh.yaml makes it "port: ${moved}"; ${FIX}$`),
+      ),
       // The renewer reaches every service's port as the monitor.
-      expect.stringMatching(new RegExp(`^${DEPLOY_DIR}/overlays/mesh-renewer/renewer\\.yaml:\\d+ says "port: ${callee.port}" but mesh.yaml makes it "port: ${moved}"; ${FIX}$`)),
+      expect.stringMatching(
+        new RegExp(`^${DEPLOY_DIR}/overlays/mesh-renewer/renewer\\.yaml:\\d+ says "port: ${callee.port}" but mesh.yaml makes it "port: ${moved}"; ${FIX}$`),
+      ),
     ]);
   });
 
@@ -83,9 +91,18 @@ describe('deploy/kubernetes against mesh.yaml', () => {
     const policies = `${DEPLOY_DIR}/base/network-policies.yaml`;
     const text = repoFile(policies);
     // The first line to differ is the comment of the edge's own policy, which lists what it calls.
-    const line = lineOf(text, `name: ${gateway.name}-mtls`) + text.slice(text.indexOf(`name: ${gateway.name}-mtls`)).split('\n').findIndex((l) => l.includes('# Called by'));
+    const line =
+      lineOf(text, `name: ${gateway.name}-mtls`) +
+      text
+        .slice(text.indexOf(`name: ${gateway.name}-mtls`))
+        .split('\n')
+        .findIndex((l) => l.includes('# Called by'));
     expect(kubernetesProblems(edited)).toEqual([
-      expect.stringMatching(new RegExp(`^${policies.replaceAll('.', '\\.')}:${line} says ".*calls ${gateway.calls.join(', ')}\\." but mesh.yaml makes it ".*calls ${[...gateway.calls, target.name].join(', ')}\\."; ${FIX}$`)),
+      expect.stringMatching(
+        new RegExp(
+          `^${policies.replaceAll('.', '\\.')}:${line} says ".*calls ${gateway.calls.join(', ')}\\." but mesh.yaml makes it ".*calls ${[...gateway.calls, target.name].join(', ')}\\."; ${FIX}$`,
+        ),
+      ),
     ]);
   });
 
@@ -99,10 +116,14 @@ describe('deploy/kubernetes against mesh.yaml', () => {
     expect(kubernetesProblems(renamed)).toEqual([
       `${own}:${lineOf(repoFile(own), 'kind: Service\n') + 2} says "name: ${name}" but mesh.yaml makes it "name: ${name}-v2"; ${FIX}`,
       // The certificate's DNS names follow the address, so cert-manager's Certificate is stale too.
-      expect.stringMatching(new RegExp(`^${DEPLOY_DIR}/overlays/cert-manager/certificates\\.yaml:\\d+ says "- ${host}" but mesh.yaml makes it "- ${name}-v2\\.`)),
+      expect.stringMatching(
+        new RegExp(`^${DEPLOY_DIR}/overlays/cert-manager/certificates\\.yaml:\\d+ says "- ${host}" but mesh.yaml makes it "- ${name}-v2\\.`),
+      ),
     ]);
     const elsewhere = editedManifest([`kubernetes: ${host}`, `kubernetes: ${name}.elsewhere.svc.cluster.local`]).manifest();
-    expect(() => kubernetesMesh(elsewhere)).toThrow(`${manifest.file}: the kubernetes addresses name the namespaces ${namespace}, elsewhere; put every service in one namespace`);
+    expect(() => kubernetesMesh(elsewhere)).toThrow(
+      `${manifest.file}: the kubernetes addresses name the namespaces ${namespace}, elsewhere; put every service in one namespace`,
+    );
   });
 });
 
@@ -133,7 +154,13 @@ describe.each(OVERLAYS)('the %s overlay, rendered with kustomize', (overlay) => 
         ports: [{ containerPort: port }],
         volumeMounts: [{ mountPath: `/certs/${service.name}`, readOnly: true }],
       });
-      expect(container!.env).toEqual(expect.arrayContaining([{ name: 'PORTCULLIS_ENV', value: 'kubernetes' }, { name: 'PORTCULLIS_CERTS', value: '/certs' }, { name: 'PORTCULLIS_MANIFEST', value: '/app/mesh.yaml' }]));
+      expect(container!.env).toEqual(
+        expect.arrayContaining([
+          { name: 'PORTCULLIS_ENV', value: 'kubernetes' },
+          { name: 'PORTCULLIS_CERTS', value: '/certs' },
+          { name: 'PORTCULLIS_MANIFEST', value: '/app/mesh.yaml' },
+        ]),
+      );
       for (const probe of [container!.readinessProbe, container!.livenessProbe]) expect(probe?.exec?.command.join(' ')).toContain('health-probe.js');
       const secrets = JSON.stringify(pod.volumes).match(/"name":"[a-z0-9-]+-identity"/g) ?? [];
       expect(secrets).toEqual([`"name":"${identitySecretName(service.name)}"`]);
@@ -147,7 +174,11 @@ describe.each(OVERLAYS)('the %s overlay, rendered with kustomize', (overlay) => 
     const expected = expectedEdges(manifest, overlay);
     expect(allowedEdges(of(objects, 'NetworkPolicy') as unknown as NetworkPolicy[], endpoints(objects), candidatePorts(manifest))).toEqual(expected);
     // The default deny is what closes a pod no policy names (a debug pod, a service not yet in mesh.yaml).
-    const open = allowedEdges(of(objects, 'NetworkPolicy').filter((p) => p.metadata.name !== 'default-deny') as unknown as NetworkPolicy[], endpoints(objects), candidatePorts(manifest));
+    const open = allowedEdges(
+      of(objects, 'NetworkPolicy').filter((p) => p.metadata.name !== 'default-deny') as unknown as NetworkPolicy[],
+      endpoints(objects),
+      candidatePorts(manifest),
+    );
     expect(open).toEqual(expect.arrayContaining([`${STRAY} -> kube-dns:53/UDP`, `outside -> ${STRAY}:${services[0]!.port}/TCP`]));
   });
 });
@@ -183,9 +214,20 @@ describe('the mesh-renewer overlay', () => {
     const manifest = repoManifest();
     const rendered = render('mesh-renewer');
     const secrets = [...manifest.services.keys()].map(identitySecretName);
-    expect(of(rendered, 'Role')).toEqual([expect.objectContaining({ metadata: expect.objectContaining({ name: MESH_RENEWER }), rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: secrets, verbs: ['get', 'update'] }] })]);
-    expect(of(rendered, 'Secret').map((s) => s.metadata.name).sort()).toEqual([...secrets].sort());
-    const tokens = of(rendered, 'Deployment').filter((d) => (d as unknown as { spec: { template: { spec: PodSpec } } }).spec.template.spec.automountServiceAccountToken !== false);
+    expect(of(rendered, 'Role')).toEqual([
+      expect.objectContaining({
+        metadata: expect.objectContaining({ name: MESH_RENEWER }),
+        rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: secrets, verbs: ['get', 'update'] }],
+      }),
+    ]);
+    expect(
+      of(rendered, 'Secret')
+        .map((s) => s.metadata.name)
+        .sort(),
+    ).toEqual([...secrets].sort());
+    const tokens = of(rendered, 'Deployment').filter(
+      (d) => (d as unknown as { spec: { template: { spec: PodSpec } } }).spec.template.spec.automountServiceAccountToken !== false,
+    );
     expect(tokens.map((d) => d.metadata.name)).toEqual([MESH_RENEWER]);
   });
 });
@@ -223,7 +265,9 @@ describe('a mesh with one more service', () => {
         expect(edges).toEqual(expectedEdges(grown, overlay));
         expect(edges).toEqual(expect.arrayContaining([`${caller.name} -> ${name}:${callee.port}/TCP`, `${name} -> ${callee.name}:${callee.port}/TCP`]));
       }
-      expect(named(render('cert-manager', temp.dir), 'Certificate', name)).toMatchObject({ spec: { uris: [`spiffe://${manifest.trustDomain}/service/${name}`] } });
+      expect(named(render('cert-manager', temp.dir), 'Certificate', name)).toMatchObject({
+        spec: { uris: [`spiffe://${manifest.trustDomain}/service/${name}`] },
+      });
       expect(named(render('mesh-renewer', temp.dir), 'Secret', identitySecretName(name))).toBeDefined();
     } finally {
       temp.remove();
@@ -233,7 +277,9 @@ describe('a mesh with one more service', () => {
 
 describe('schema validation', () => {
   it('rejects what the API server would, so a pass means something', () => {
-    const [deployment] = validate([{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec: { replicas: 'two', selector: {}, template: {} } }]);
+    const [deployment] = validate([
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec: { replicas: 'two', selector: {}, template: {} } },
+    ]);
     expect(deployment!.error).toMatch(/replicas/);
     const [certificate] = validate([{ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'x' }, spec: { secretName: 'x' } }]);
     expect(certificate!.error).toMatch(/issuerRef/);
@@ -261,7 +307,12 @@ function endpoints(objects: readonly KubeObject[]): Endpoint[] {
     return { name: deployment.metadata.name, namespace, labels, namespaceLabels: { 'kubernetes.io/metadata.name': namespace } };
   });
   const stray: Endpoint = { name: STRAY, namespace: objects.find((o) => o.kind === 'Namespace')!.metadata.name, labels: { app: STRAY }, namespaceLabels: {} };
-  const dns: Endpoint = { name: 'kube-dns', namespace: KUBE_DNS.namespace, labels: KUBE_DNS.labels, namespaceLabels: { 'kubernetes.io/metadata.name': KUBE_DNS.namespace } };
+  const dns: Endpoint = {
+    name: 'kube-dns',
+    namespace: KUBE_DNS.namespace,
+    labels: KUBE_DNS.labels,
+    namespaceLabels: { 'kubernetes.io/metadata.name': KUBE_DNS.namespace },
+  };
   return [...pods, stray, dns, { name: 'outside' }];
 }
 

@@ -4,21 +4,9 @@ import { originOf, type Manifest, type Workload } from '@portcullis/manifest';
 import type { Identity } from '../identity';
 import { secureContextOptions } from '../server/tls-options';
 import type { IdentitySource } from '../source';
+import { failureKind, MeshCallError } from './call-error';
 import { pinServerIdentity } from './pin';
 import { svidRules } from '../svid';
-
-/** A call to a peer that did not produce a usable answer: refused handshake, wrong identity, timeout, connection refused, a broken body. */
-export class MeshCallError extends Error {
-  override readonly name = 'MeshCallError';
-
-  constructor(
-    readonly target: string,
-    readonly reason: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`call to ${target} failed: ${reason}`, options);
-  }
-}
 
 export interface MeshResponse<T = unknown> {
   readonly status: number;
@@ -109,15 +97,17 @@ export class MeshClient {
       json = String(response.headers['content-type'] ?? '').includes('application/json');
       text = await response.body.text();
     } catch (error) {
-      const reason = signal.aborted ? `no answer within ${this.timeouts.call} ms, waiting for a free connection included` : describe(error);
-      throw new MeshCallError(target, reason, { cause: error });
+      if (signal.aborted) {
+        throw new MeshCallError(target, 'deadline', `no answer within ${this.timeouts.call} ms, waiting for a free connection included`, { cause: error });
+      }
+      throw new MeshCallError(target, failureKind(error), describe(error), { cause: error });
     }
     if (!text || !json) return { status, body: text as T };
     try {
       return { status, body: JSON.parse(text) as T };
     } catch (error) {
       // A peer that says JSON and sends something else is broken: the caller's caller gets a 502, not a 500.
-      throw new MeshCallError(target, `answered ${status} with a body that is not JSON`, { cause: error });
+      throw new MeshCallError(target, 'bad_body', `answered ${status} with a body that is not JSON`, { cause: error });
     }
   }
 
@@ -129,15 +119,15 @@ export class MeshClient {
   }
 
   private agentFor(target: string): Agent {
-    if (this.closed) throw new MeshCallError(target, 'the mesh client is closed');
+    if (this.closed) throw new MeshCallError(target, 'closed', 'the mesh client is closed');
     const existing = this.agents.get(target);
     if (existing) return existing;
     const { self, manifest } = this.options;
     const spec = manifest.services.get(target);
-    if (!spec) throw new MeshCallError(target, `there is no service "${target}" in ${manifest.file}`);
+    if (!spec) throw new MeshCallError(target, 'unknown_target', `there is no service "${target}" in ${manifest.file}`);
     // A service calls what its manifest entry lists, and itself only for its own health probe.
     if (self.kind === 'service' && target !== self.name && !manifest.services.get(self.name)!.calls.includes(target)) {
-      throw new MeshCallError(target, `${self.name} does not list ${target} in its calls in ${manifest.file}`);
+      throw new MeshCallError(target, 'not_allowed', `${self.name} does not list ${target} in its calls in ${manifest.file}`);
     }
     if (!this.connectors.has(target)) this.connectors.set(target, this.buildConnector(target, this.options.source.current()));
     const agent = new Agent({

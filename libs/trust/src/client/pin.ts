@@ -5,7 +5,7 @@ import { spiffeIdOf, svidProblem, type SvidRules } from '../svid';
 /** Raised when a server with a valid mesh certificate is not the service the client meant to call. */
 export class IdentityMismatchError extends Error {
   override readonly name = 'IdentityMismatchError';
-  readonly code = 'ERR_PORTCULLIS_IDENTITY_MISMATCH';
+  readonly code = 'PORTCULLIS_ERR_IDENTITY_MISMATCH';
 }
 
 /**

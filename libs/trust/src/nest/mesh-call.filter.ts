@@ -1,6 +1,6 @@
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { MeshCallError } from '../client/mesh-client';
+import { MeshCallError } from '../client/call-error';
 
 /** A peer that could not be reached is the upstream's fault: 502 with a JSON body, never a 500. */
 @Catch(MeshCallError)

@@ -29,12 +29,24 @@ export function baseFiles(manifest: Manifest): GeneratedFile[] {
     {
       path: 'base/namespace.yaml',
       about: 'the namespace the kubernetes addresses of mesh.yaml name',
-      documents: [{ object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: mesh.namespace, labels: { 'app.kubernetes.io/part-of': 'portcullis' } } } }],
+      documents: [
+        { object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: mesh.namespace, labels: { 'app.kubernetes.io/part-of': 'portcullis' } } } },
+      ],
     },
     ...perService,
-    { path: 'base/network-policies.yaml', about: "default deny, then exactly mesh.yaml's call graph on the mTLS ports, DNS, and outside clients to the edge", documents: networkPolicies(manifest, mesh) },
+    {
+      path: 'base/network-policies.yaml',
+      about: "default deny, then exactly mesh.yaml's call graph on the mTLS ports, DNS, and outside clients to the edge",
+      documents: networkPolicies(manifest, mesh),
+    },
   ];
-  return [...files, kustomization('base/kustomization.yaml', files.map((f) => f.path.slice('base/'.length)))];
+  return [
+    ...files,
+    kustomization(
+      'base/kustomization.yaml',
+      files.map((f) => f.path.slice('base/'.length)),
+    ),
+  ];
 }
 
 export function kustomization(path: string, resources: string[], patches?: { path: string; target?: Record<string, string> }[]): GeneratedFile {
@@ -66,7 +78,13 @@ function serviceDocuments(namespace: string, { service, serviceName, port }: Kub
             spec: {
               serviceAccountName: name,
               automountServiceAccountToken: false,
-              securityContext: { runAsNonRoot: true, runAsUser: SERVICE_USER, runAsGroup: SERVICE_USER, fsGroup: SERVICE_USER, seccompProfile: { type: 'RuntimeDefault' } },
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: SERVICE_USER,
+                runAsGroup: SERVICE_USER,
+                fsGroup: SERVICE_USER,
+                seccompProfile: { type: 'RuntimeDefault' },
+              },
               containers: [
                 {
                   name,
@@ -99,7 +117,10 @@ function serviceDocuments(namespace: string, { service, serviceName, port }: Kub
             ' an exec probe is the only probe that checks what peers need (TLS up, certificate valid, authorization).',
           ].join('\n'),
         },
-        { path: ['spec', 'template', 'spec', 'containers', 0, 'resources'], text: ' From the bench: see SERVICE_RESOURCES in tools/mesh/src/kubernetes/base.ts (bench/BENCHMARKS.md).' },
+        {
+          path: ['spec', 'template', 'spec', 'containers', 0, 'resources'],
+          text: ' From the bench: see SERVICE_RESOURCES in tools/mesh/src/kubernetes/base.ts (bench/BENCHMARKS.md).',
+        },
         {
           path: ['spec', 'template', 'spec', 'volumes'],
           text: " The identity the trust library watches: tls.crt, tls.key, ca.crt, revoked.txt behind the kubelet's ..data link.\n Each overlay says where the files come from. defaultMode 288 is 0440: the key is readable by the service's group only.",

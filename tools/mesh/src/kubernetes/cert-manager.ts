@@ -37,7 +37,12 @@ export function certManagerFiles(manifest: Manifest): GeneratedFile[] {
       documents: [
         {
           object: { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name: CA_ISSUER, namespace }, spec: { ca: { secretName: CA_ISSUER } } },
-          comments: [{ path: ['spec', 'ca'], text: ` kubectl -n ${namespace} create secret tls ${CA_ISSUER} --cert=certs/ca/intermediate.crt --key=certs/ca/intermediate.key` }],
+          comments: [
+            {
+              path: ['spec', 'ca'],
+              text: ` kubectl -n ${namespace} create secret tls ${CA_ISSUER} --cert=certs/ca/intermediate.crt --key=certs/ca/intermediate.key`,
+            },
+          ],
         },
       ],
     },
@@ -76,7 +81,7 @@ export function certManagerFiles(manifest: Manifest): GeneratedFile[] {
     },
     {
       path: `${OVERLAY}/trust-bundle.yaml`,
-      about: 'the roots, from a Secret in trust-manager\'s namespace, into a ConfigMap in the mesh namespace',
+      about: "the roots, from a Secret in trust-manager's namespace, into a ConfigMap in the mesh namespace",
       documents: [
         {
           object: {
@@ -114,7 +119,15 @@ export function certManagerFiles(manifest: Manifest): GeneratedFile[] {
                     projected: {
                       defaultMode: 0o440,
                       sources: [
-                        { secret: { name: identitySecretName(service.name), items: [{ key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }] } },
+                        {
+                          secret: {
+                            name: identitySecretName(service.name),
+                            items: [
+                              { key: 'tls.crt', path: 'tls.crt' },
+                              { key: 'tls.key', path: 'tls.key' },
+                            ],
+                          },
+                        },
                         { configMap: { name: TRUST_BUNDLE, items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
                         { configMap: { name: REVOKED_CONFIGMAP, optional: true, items: [{ key: 'revoked.txt', path: 'revoked.txt' }] } },
                       ],

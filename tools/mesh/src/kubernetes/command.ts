@@ -20,7 +20,8 @@ export async function kubernetesCommand(
   }
   if (args.sub !== 'renew') throw new Error('usage: mesh kubernetes [renew [--watch=seconds]]');
   const namespace = process.env.PORTCULLIS_NAMESPACE;
-  if (!namespace) throw new Error('PORTCULLIS_NAMESPACE is not set: the renewer writes Secrets into its own namespace (the Deployment sets it from metadata.namespace)');
+  if (!namespace)
+    throw new Error('PORTCULLIS_NAMESPACE is not set: the renewer writes Secrets into its own namespace (the Deployment sets it from metadata.namespace)');
   const store = await inClusterSecretStore();
   const round = async () => {
     try {

@@ -34,13 +34,22 @@ export function kubernetesMesh(manifest: Manifest): KubernetesMesh {
   const namespaces = new Set<string>();
   const services = [...manifest.services.values()].map((service): KubernetesService => {
     const address = service.addresses.get(KUBERNETES_ENVIRONMENT);
-    if (!address) throw new Error(`${manifest.file}: ${service.name} has no ${KUBERNETES_ENVIRONMENT} address; add "${KUBERNETES_ENVIRONMENT}: ${service.name}.<namespace>.svc.cluster.local"`);
+    if (!address)
+      throw new Error(
+        `${manifest.file}: ${service.name} has no ${KUBERNETES_ENVIRONMENT} address; add "${KUBERNETES_ENVIRONMENT}: ${service.name}.<namespace>.svc.cluster.local"`,
+      );
     const match = SERVICE_DNS.exec(address.host);
-    if (!match) throw new Error(`${manifest.file}: ${service.name}'s ${KUBERNETES_ENVIRONMENT} address ${address.host} is not a Service DNS name; write it as ${service.name}.<namespace>.svc.cluster.local`);
+    if (!match)
+      throw new Error(
+        `${manifest.file}: ${service.name}'s ${KUBERNETES_ENVIRONMENT} address ${address.host} is not a Service DNS name; write it as ${service.name}.<namespace>.svc.cluster.local`,
+      );
     namespaces.add(match[3]!);
     return { service, serviceName: match[1]!, host: address.host, port: address.port };
   });
-  if (namespaces.size !== 1) throw new Error(`${manifest.file}: the ${KUBERNETES_ENVIRONMENT} addresses name ${namespaces.size === 0 ? 'no namespace' : `the namespaces ${[...namespaces].join(', ')}`}; put every service in one namespace`);
+  if (namespaces.size !== 1)
+    throw new Error(
+      `${manifest.file}: the ${KUBERNETES_ENVIRONMENT} addresses name ${namespaces.size === 0 ? 'no namespace' : `the namespaces ${[...namespaces].join(', ')}`}; put every service in one namespace`,
+    );
   return { namespace: [...namespaces][0]!, services };
 }
 

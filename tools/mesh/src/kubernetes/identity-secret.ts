@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import type { Manifest } from '@portcullis/manifest';
 import { identitySecretName, PART_OF } from './environment';
 
@@ -37,7 +37,7 @@ export function identitySecret(manifest: Manifest, certsDir: string, service: st
       content = readFileSync(join(dir, file));
     } catch (error) {
       if (!required && (error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw new Error(`${join(dir, basename(file))} cannot be read (${(error as Error).message}); run "pnpm mesh certs ${service}"`);
+      throw new Error(`${join(dir, file)} cannot be read (${(error as Error).message}); run "pnpm mesh certs ${service}"`, { cause: error });
     }
     data[file] = content.toString('base64');
   }

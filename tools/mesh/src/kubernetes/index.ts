@@ -1,4 +1,14 @@
-export { KUBERNETES_ENVIRONMENT, DEPLOY_DIR, GENERATE_COMMAND, kubernetesMesh, kubernetesAddressFor, podLabels, identitySecretName, type KubernetesMesh, type KubernetesService } from './environment';
+export {
+  KUBERNETES_ENVIRONMENT,
+  DEPLOY_DIR,
+  GENERATE_COMMAND,
+  kubernetesMesh,
+  kubernetesAddressFor,
+  podLabels,
+  identitySecretName,
+  type KubernetesMesh,
+  type KubernetesService,
+} from './environment';
 export { kubernetesFiles, renderFile, writeKubernetesFiles, kubernetesProblems } from './files';
 export { KUBE_DNS } from './network-policies';
 export { MESH_RENEWER } from './mesh-renewer';

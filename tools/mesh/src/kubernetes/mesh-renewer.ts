@@ -39,14 +39,28 @@ export function meshRenewerFiles(manifest: Manifest): GeneratedFile[] {
         ingress: [{ from: [{ podSelector: podSelector(MESH_RENEWER) }], ports: [{ protocol: 'TCP', port }] }],
       },
     },
-    comments: [{ path: ['spec'], text: ` The ${MONITOR_CLIENT} client (in the renewer's pod) may call ${service.name}'s GET /healthz, so the lifecycle commands can wait for it.` }],
+    comments: [
+      {
+        path: ['spec'],
+        text: ` The ${MONITOR_CLIENT} client (in the renewer's pod) may call ${service.name}'s GET /healthz, so the lifecycle commands can wait for it.`,
+      },
+    ],
   }));
   const files: GeneratedFile[] = [
     {
       path: `${OVERLAY}/identity-secrets.yaml`,
       about: "every service's identity Secret, empty until the renewer fills it (kubectl apply keeps what the renewer wrote)",
       documents: services.map(({ service }) => ({
-        object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: identitySecretName(service.name), namespace, labels: { 'app.kubernetes.io/name': service.name, 'app.kubernetes.io/part-of': PART_OF } }, type: 'Opaque' },
+        object: {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: {
+            name: identitySecretName(service.name),
+            namespace,
+            labels: { 'app.kubernetes.io/name': service.name, 'app.kubernetes.io/part-of': PART_OF },
+          },
+          type: 'Opaque',
+        },
       })),
     },
     {
@@ -55,7 +69,12 @@ export function meshRenewerFiles(manifest: Manifest): GeneratedFile[] {
       documents: [
         { object: { apiVersion: 'v1', kind: 'ServiceAccount', metadata, automountServiceAccountToken: false } },
         {
-          object: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata, rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: secrets, verbs: ['get', 'update'] }] },
+          object: {
+            apiVersion: 'rbac.authorization.k8s.io/v1',
+            kind: 'Role',
+            metadata,
+            rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: secrets, verbs: ['get', 'update'] }],
+          },
           comments: [{ path: ['rules'], text: ' Only the identity Secrets, only read and replace: no list, no create, no other Secret of the namespace.' }],
         },
         {
@@ -68,7 +87,12 @@ export function meshRenewerFiles(manifest: Manifest): GeneratedFile[] {
           },
         },
         {
-          object: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { ...metadata, name: `${MESH_RENEWER}-authority` }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '64Mi' } } } },
+          object: {
+            apiVersion: 'v1',
+            kind: 'PersistentVolumeClaim',
+            metadata: { ...metadata, name: `${MESH_RENEWER}-authority` },
+            spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '64Mi' } } },
+          },
           comments: [{ path: ['spec'], text: ' The CA (certs/ca: root and intermediate keys, bundle, deny list, rotation state): it must outlive the pod.' }],
         },
         {
@@ -87,7 +111,13 @@ export function meshRenewerFiles(manifest: Manifest): GeneratedFile[] {
                   serviceAccountName: MESH_RENEWER,
                   // The one pod that talks to the API server, so the one that mounts a token.
                   automountServiceAccountToken: true,
-                  securityContext: { runAsNonRoot: true, runAsUser: SERVICE_USER, runAsGroup: SERVICE_USER, fsGroup: SERVICE_USER, seccompProfile: { type: 'RuntimeDefault' } },
+                  securityContext: {
+                    runAsNonRoot: true,
+                    runAsUser: SERVICE_USER,
+                    runAsGroup: SERVICE_USER,
+                    fsGroup: SERVICE_USER,
+                    seccompProfile: { type: 'RuntimeDefault' },
+                  },
                   containers: [
                     {
                       name: 'renewer',
@@ -109,7 +139,12 @@ export function meshRenewerFiles(manifest: Manifest): GeneratedFile[] {
               },
             },
           },
-          comments: [{ path: ['spec', 'template', 'spec', 'containers', 0, 'command'], text: ` No probe: it serves nothing (the services' probes are ${HEALTH_PROBE.join(' ')}); a failed round is logged and retried.` }],
+          comments: [
+            {
+              path: ['spec', 'template', 'spec', 'containers', 0, 'command'],
+              text: ` No probe: it serves nothing (the services' probes are ${HEALTH_PROBE.join(' ')}); a failed round is logged and retried.`,
+            },
+          ],
         },
         {
           object: {
@@ -120,12 +155,22 @@ export function meshRenewerFiles(manifest: Manifest): GeneratedFile[] {
               podSelector: { matchLabels: { 'app.kubernetes.io/name': MESH_RENEWER } },
               policyTypes: ['Ingress', 'Egress'],
               egress: [
-                { ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 6443 }] },
+                {
+                  ports: [
+                    { protocol: 'TCP', port: 443 },
+                    { protocol: 'TCP', port: 6443 },
+                  ],
+                },
                 ...monitored.map(({ service, port }) => ({ to: [{ podSelector: podSelector(service.name) }], ports: [{ protocol: 'TCP', port }] })),
               ],
             },
           },
-          comments: [{ path: ['spec', 'egress'], text: " The API server (443 or 6443): its address differs per cluster, so no `to`. Then, as the monitor, each service's port.\n Nothing comes in; DNS is the base's 'dns' policy." }],
+          comments: [
+            {
+              path: ['spec', 'egress'],
+              text: " The API server (443 or 6443): its address differs per cluster, so no `to`. Then, as the monitor, each service's port.\n Nothing comes in; DNS is the base's 'dns' policy.",
+            },
+          ],
         },
         ...monitorIngress,
       ],

@@ -26,7 +26,12 @@ export function networkPolicies(manifest: Manifest, mesh: KubernetesMesh): Docum
   const byName = new Map(mesh.services.map((k) => [k.service.name, k]));
   const policies: Documented[] = [
     {
-      object: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'default-deny', namespace }, spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } },
+      object: {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: 'default-deny', namespace },
+        spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+      },
       comments: [{ path: ['spec'], text: ' Every pod of the namespace: nothing in, nothing out, unless a policy below allows it.' }],
     },
     {
@@ -40,7 +45,10 @@ export function networkPolicies(manifest: Manifest, mesh: KubernetesMesh): Docum
           egress: [
             {
               to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_LABEL]: KUBE_DNS.namespace } }, podSelector: { matchLabels: KUBE_DNS.labels } }],
-              ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+              ports: [
+                { protocol: 'UDP', port: 53 },
+                { protocol: 'TCP', port: 53 },
+              ],
             },
           ],
         },
@@ -50,7 +58,8 @@ export function networkPolicies(manifest: Manifest, mesh: KubernetesMesh): Docum
   ];
   for (const k of mesh.services) {
     const callers = mesh.services.filter((other) => other.service.calls.includes(k.service.name));
-    const ingress: IngressRule[] = callers.length > 0 ? [{ from: callers.map((c) => ({ podSelector: podSelector(c.service.name) })), ports: [{ protocol: 'TCP', port: k.port }] }] : [];
+    const ingress: IngressRule[] =
+      callers.length > 0 ? [{ from: callers.map((c) => ({ podSelector: podSelector(c.service.name) })), ports: [{ protocol: 'TCP', port: k.port }] }] : [];
     const edge = isEdge(manifest, k.service);
     // No `from`: outside clients arrive from any address (a load balancer, a port-forward); their certificates decide the rest.
     if (edge) ingress.push({ ports: [{ protocol: 'TCP', port: k.port }] });

@@ -28,7 +28,12 @@ interface Rule {
 export interface NetworkPolicy {
   readonly kind: 'NetworkPolicy';
   readonly metadata: { readonly name: string; readonly namespace?: string };
-  readonly spec: { readonly podSelector: LabelSelector; readonly policyTypes?: readonly string[]; readonly ingress?: readonly Rule[]; readonly egress?: readonly Rule[] };
+  readonly spec: {
+    readonly podSelector: LabelSelector;
+    readonly policyTypes?: readonly string[];
+    readonly ingress?: readonly Rule[];
+    readonly egress?: readonly Rule[];
+  };
 }
 
 /** A pod (its name for the report, namespace, labels, the namespace's labels) or the world outside the cluster. */
@@ -54,7 +59,8 @@ export function allowedEdges(policies: readonly NetworkPolicy[], endpoints: read
     for (const to of endpoints) {
       if (from === to || (!inScope(from) && !inScope(to))) continue;
       for (const port of ports) {
-        if (allows(policies, 'Egress', from, to, port) && allows(policies, 'Ingress', to, from, port)) edges.push(`${from.name} -> ${to.name}:${port.port}/${port.protocol}`);
+        if (allows(policies, 'Egress', from, to, port) && allows(policies, 'Ingress', to, from, port))
+          edges.push(`${from.name} -> ${to.name}:${port.port}/${port.protocol}`);
       }
     }
   }
@@ -64,11 +70,15 @@ export function allowedEdges(policies: readonly NetworkPolicy[], endpoints: read
 /** Whether `self` may send (Egress) to or receive (Ingress) from `other` on `port`. */
 function allows(policies: readonly NetworkPolicy[], direction: 'Ingress' | 'Egress', self: Endpoint, other: Endpoint, port: PortProtocol): boolean {
   if (!('namespace' in self)) return true;
-  const selecting = policies.filter((p) => (p.metadata.namespace ?? 'default') === self.namespace && matches(p.spec.podSelector, self.labels) && types(p).includes(direction));
+  const selecting = policies.filter(
+    (p) => (p.metadata.namespace ?? 'default') === self.namespace && matches(p.spec.podSelector, self.labels) && types(p).includes(direction),
+  );
   if (selecting.length === 0) return true;
   return selecting.some((policy) => {
     const rules = (direction === 'Ingress' ? policy.spec.ingress : policy.spec.egress) ?? [];
-    return rules.some((rule) => portMatches(rule, port) && peerMatches(direction === 'Ingress' ? rule.from : rule.to, policy.metadata.namespace ?? 'default', other));
+    return rules.some(
+      (rule) => portMatches(rule, port) && peerMatches(direction === 'Ingress' ? rule.from : rule.to, policy.metadata.namespace ?? 'default', other),
+    );
   });
 }
 
