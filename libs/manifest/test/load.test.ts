@@ -34,7 +34,8 @@ describe('the repository manifest', () => {
   });
 
   it('puts every service on port 8443, the gateway on 127.0.0.1 locally and each on its own address', () => {
-    expect(manifest.environments).toEqual(['local', 'compose']);
+    expect(manifest.environments).toEqual(['local', 'compose', 'kubernetes']);
+    expect(addressOf(manifest, 'orders', 'kubernetes')).toEqual({ host: 'orders.portcullis.svc.cluster.local', port: 8443 });
     expect(originOf(manifest, 'gateway', 'local')).toBe('https://127.0.0.1:8443');
     expect(addressOf(manifest, 'orders', 'compose')).toEqual({ host: 'orders', port: 8443 });
     const local = [...manifest.services.keys()].map((s) => addressOf(manifest, s, 'local'));
@@ -91,7 +92,9 @@ describe('a broken manifest', () => {
   it('refuses two workloads with one identity', () => {
     const { text, manifest } = editedManifest(['id: spiffe://portcullis.local/service/payments', 'id: spiffe://portcullis.local/service/inventory']);
     const line = text.split('\n').findLastIndex((l) => l.includes('service/inventory')) + 1;
-    expect(problemsOf(manifest)).toContain(`mesh.yaml:${line}: services.payments.id: spiffe://portcullis.local/service/inventory is already the identity of inventory`);
+    expect(problemsOf(manifest)).toContain(
+      `mesh.yaml:${line}: services.payments.id: spiffe://portcullis.local/service/inventory is already the identity of inventory`,
+    );
   });
 
   it('refuses two services on one address', () => {
@@ -109,7 +112,9 @@ describe('a broken manifest', () => {
 
   it('refuses a caller that is not a service or client', () => {
     const { text, manifest } = editedManifest(['POST /charges: [orders]', 'POST /charges: [order]']);
-    expect(problemsOf(manifest)).toContain(`mesh.yaml:${lineOf(text, '[order]')}: services.payments.routes.POST /charges[0]: "order" is not a service or client`);
+    expect(problemsOf(manifest)).toContain(
+      `mesh.yaml:${lineOf(text, '[order]')}: services.payments.routes.POST /charges[0]: "order" is not a service or client`,
+    );
   });
 
   it('refuses a call that no route of the callee allows', () => {

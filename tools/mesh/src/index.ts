@@ -19,3 +19,4 @@ export { addServiceToManifest, type NewService } from './add-service/manifest-ed
 export { scaffoldService, addProjectReference, SERVICE_TEMPLATES } from './add-service/scaffold';
 export * from './soak';
 export { DERIVED_FILES, exitCode, formatReport, runDoctor, type DerivedFile, type DoctorOptions, type DoctorReport, type Finding } from './doctor';
+export * from './kubernetes';
