@@ -110,6 +110,10 @@ describe('the gateway under a pre-handshake flood', () => {
     expect(result.served).toBeGreaterThanOrEqual(99);
     // The address was held to its share of pending handshakes, and that is what the gateway reports.
     expect(after.shed.refusedPerAddress).toBeGreaterThan(before.shed.refusedPerAddress);
+    // The same count, for Prometheus: GET /metrics reads the admission's counters when scraped.
+    const metrics = curl(`${gateway.origin}/metrics`, monitor, gateway.curlArgs).body;
+    const line = metrics.split('\n').find((text) => text.startsWith('portcullis_connections_shed_total{') && text.includes('decision="refused_per_address"'));
+    expect(Number(line?.split(' ').pop())).toBeGreaterThanOrEqual(after.shed.refusedPerAddress);
     await eventually('a summary of the shedding in the gateway log', () => shedLines().some((line) => (line.refusedPerAddress as number) > 0), {
       withinMs: 15_000,
     });
