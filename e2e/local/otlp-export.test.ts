@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { startLocalMesh, type LocalMesh } from '@portcullis/mesh';
-import { identityFiles } from '@portcullis/trust';
+import { identityFiles } from '@portcullis/layout';
 import { curlJson } from '../../test-support/outside-clients';
 import { eventually } from '../../test-support/eventually';
 import { relocatedManifest, tempDir } from '../../test-support/temp-mesh';

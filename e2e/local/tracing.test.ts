@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLocalMesh, type LocalMesh } from '@portcullis/mesh';
-import { identityFiles } from '@portcullis/trust';
+import { identityFiles } from '@portcullis/layout';
 import { curlJson } from '../../test-support/outside-clients';
 import { eventually } from '../../test-support/eventually';
 import { relocatedManifest, tempDir } from '../../test-support/temp-mesh';

@@ -4,6 +4,8 @@ import type { Manifest } from '@portcullis/manifest';
 import { generateCompose } from './compose-generate';
 import { localPrometheusConfig, PROMETHEUS_FILE } from './prometheus-config';
 import { readmeWithTables } from './tables';
+import { DEPLOY_DIR } from './kubernetes/environment';
+import { writeKubernetesFiles } from './kubernetes/files';
 
 export const COMPOSE_FILE = 'docker-compose.yml';
 export const README_FILE = 'README.md';
@@ -11,7 +13,7 @@ export const README_FILE = 'README.md';
 /**
  * `mesh generate`: rewrites the files derived from the manifest that sit
  * beside it (the compose file's services and volumes, the README's tables,
- * Prometheus' scrape configuration),
+ * Prometheus' scrape configuration, deploy/kubernetes),
  * and returns the ones whose content changed. A file that is absent is
  * skipped: a copy of the mesh need not carry a README.
  */
@@ -32,5 +34,7 @@ export function generateDerivedFiles(manifest: Manifest): string[] {
     writeFileSync(file, after);
     changed.push(name);
   }
+  // deploy/kubernetes, where the mesh has one (a copy of the mesh need not).
+  if (existsSync(join(root, DEPLOY_DIR))) changed.push(...writeKubernetesFiles(manifest));
   return changed;
 }

@@ -24,3 +24,5 @@ export { meshStat, type EdgeStat, type ServiceStat, type StatReport, type Traffi
 export { histogramQuantile, type Bucket } from './stat/quantile';
 export { takeSnapshot, type MetricFamily, type MetricSample, type ServiceScrape, type Snapshot } from './stat/snapshot';
 export { renderStat } from './stat/render';
+export { DERIVED_FILES, exitCode, formatReport, runDoctor, type DerivedFile, type DoctorOptions, type DoctorReport, type Finding } from './doctor';
+export * from './kubernetes';

@@ -10,7 +10,7 @@ import { watchIdentity } from '../watch';
 import { NestPinoLogger } from '../observe/logger';
 import { installTracing } from '../observe/tracing';
 import { policyGaps } from '../server/authorization';
-import { hardenTlsServer, meshFastifyOptions, secureFastify } from '../server/mesh-server';
+import { hardenTlsServer, meshFastifyOptions, secureFastify, serverLimits } from '../server/mesh-server';
 import { MeshCallFilter } from './mesh-call.filter';
 import { TrustModule } from './trust.module';
 
@@ -35,12 +35,13 @@ export async function bootstrapService(appModule: Type, options: BootstrapOption
 }
 
 async function startService(appModule: Type, context: MeshContext): Promise<NestFastifyApplication> {
-  const { manifest, service, source, audit, metrics } = context;
+  const { manifest, service, source, audit, metrics, admission } = context;
   const logger = context.logger;
   // Before any request: the propagator and context manager (and the OTLP exporter, if asked for).
   const tracing = await installTracing({ service: service.name });
-  const adapter = new FastifyAdapter(meshFastifyOptions(source, manifest.tls.minVersion));
-  const serverContext = { service: service.name, manifest, source, audit, metrics, logger };
+  const limits = serverLimits(manifest);
+  const adapter = new FastifyAdapter(meshFastifyOptions(source, manifest.tls.minVersion, limits));
+  const serverContext = { service: service.name, manifest, source, audit, limits, admission, metrics, logger };
   const { served, policy } = secureFastify(adapter.getInstance(), serverContext);
 
   const app = await NestFactory.create<NestFastifyApplication>(

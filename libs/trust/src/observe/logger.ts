@@ -101,3 +101,23 @@ export function auditToLogger(logger: Logger): AuditSink {
     );
   };
 }
+
+/**
+ * A component that writes its own JSON lines (the admission's shedding report) through the logger:
+ * its time, level and service give way to the logger's own, its other fields are kept.
+ */
+export function jsonLineToLogger(logger: Logger): (line: string) => void {
+  return (line) => {
+    let record: Record<string, unknown>;
+    try {
+      record = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      logger.warn(line);
+      return;
+    }
+    const { time: _time, level, service: _service, message, msg, ...fields } = record;
+    const text = typeof message === 'string' ? message : typeof msg === 'string' ? msg : String(fields.event ?? '');
+    const chosen = typeof level === 'string' && (LEVELS as readonly string[]).includes(level) ? (level as Level) : 'warn';
+    logger[chosen](fields, text);
+  };
+}

@@ -111,6 +111,7 @@ export class MeshMetrics {
   private readonly bundleInfo: Gauge<'fingerprint'>;
   private readonly reloads: Counter<'result'>;
   private readonly shed: Counter<'decision'>;
+  private shedCounts: (() => Readonly<Record<string, number>>) | undefined;
   private readonly serverEdges = new Map<string, Map<string, Map<string, ServerEdge>>>();
   private readonly clientEdges = new Map<string, ClientEdge>();
 
@@ -179,6 +180,13 @@ export class MeshMetrics {
       help: 'Connections shed before the handshake, by admission decision.',
       labelNames: ['decision'],
       registers,
+      // The admission keeps its own counts (GET /healthz reports them); they are read at scrape time.
+      collect: () => {
+        const counts = this.shedCounts?.();
+        if (!counts) return;
+        this.shed.reset();
+        for (const [decision, count] of Object.entries(counts)) this.shed.inc({ decision: snakeCase(decision) }, count);
+      },
     });
     // Both results exist from the start at 0, so that a rate or an alert has a series to look at.
     this.reloads.inc({ result: 'applied' }, 0);
@@ -212,8 +220,9 @@ export class MeshMetrics {
     this.reloads.inc({ result });
   }
 
-  connectionsShed(decision: string, count = 1): void {
-    this.shed.inc({ decision }, count);
+  /** Where the pre-handshake admission keeps its counts (`refusedPerAddress`, ...), exported as snake_case decisions. */
+  countShedding(counts: () => Readonly<Record<string, number>>): void {
+    this.shedCounts = counts;
   }
 
   /** The current identity: its expiry, serial and trusted roots, replacing the previous one's. */
@@ -224,6 +233,11 @@ export class MeshMetrics {
     this.bundleInfo.reset();
     for (const root of identity.bundle) this.bundleInfo.set({ fingerprint: root.fingerprint256 }, 1);
   }
+}
+
+/** `refusedPerAddress` -> `refused_per_address`. */
+function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 }
 
 function ensure<K, V>(map: Map<K, V>, key: K, make: () => V): V {

@@ -6,12 +6,12 @@ import type { RefusalClass } from '../refusal-class';
 import { routeKey, type Authorizer } from '../authorize';
 import { UNKNOWN_PEER, UNMATCHED_ROUTE, type MeshMetrics, type ServerEdge } from '../observe/metrics';
 import { endServerSpan, startServerSpan, traceFields, withRequestTrace, type RequestTrace } from '../observe/tracing';
-import type { Peer, PeerIdentifier } from './peer';
+import type { MeshPeer, PeerIdentifier } from './peer';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The authenticated and authorized caller, set before any handler runs. */
-    peer: Peer | null;
+    peer: MeshPeer | null;
     /** Where the answer is counted: the caller's and route's metrics, looked up once in onRequest. */
     meshEdge: ServerEdge | null;
     /** The request's span and trace context, when a trace came in or spans are recorded. */
