@@ -9,7 +9,11 @@ const mesh = meshUnderTest();
 
 interface Dashboard {
   readonly templating: { readonly list: readonly { readonly name: string; readonly type: string; readonly query?: unknown; readonly datasource?: unknown }[] };
-  readonly panels: readonly { readonly title: string; readonly datasource: { readonly uid: string }; readonly targets: readonly { readonly expr: string; readonly datasource: { readonly uid: string } }[] }[];
+  readonly panels: readonly {
+    readonly title: string;
+    readonly datasource: { readonly uid: string };
+    readonly targets: readonly { readonly expr: string; readonly datasource: { readonly uid: string } }[];
+  }[];
 }
 
 const dashboard = JSON.parse(readFileSync(join(REPO_ROOT, DASHBOARD), 'utf8')) as Dashboard;
@@ -75,7 +79,9 @@ describe(`the Grafana dashboard (${DASHBOARD})`, () => {
   });
 
   it('takes its Prometheus from a datasource variable, in every panel and query', () => {
-    expect(dashboard.templating.list).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'datasource', type: 'datasource', query: 'prometheus' })]));
+    expect(dashboard.templating.list).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'datasource', type: 'datasource', query: 'prometheus' })]),
+    );
     for (const panel of dashboard.panels) {
       expect({ panel: panel.title, uid: panel.datasource.uid, targets: panel.targets.map((target) => target.datasource.uid) }).toEqual({
         panel: panel.title,

@@ -47,13 +47,23 @@ describe('a real Prometheus scraping the local mesh over mTLS', () => {
   let output = '';
 
   beforeAll(async () => {
-    writeFileSync(configFile, prometheusConfig(mesh.manifest, { environment: mesh.environment, certsPath: relative(folder.dir, mesh.certsDir), scrapeInterval: '1s' }));
+    writeFileSync(
+      configFile,
+      prometheusConfig(mesh.manifest, { environment: mesh.environment, certsPath: relative(folder.dir, mesh.certsDir), scrapeInterval: '1s' }),
+    );
     const port = await freePort();
     api = `http://127.0.0.1:${port}`;
-    prometheus = spawn('prometheus', [`--config.file=${configFile}`, `--storage.tsdb.path=${join(folder.dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    prometheus = spawn(
+      'prometheus',
+      [`--config.file=${configFile}`, `--storage.tsdb.path=${join(folder.dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     prometheus.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     prometheus.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await eventually(`Prometheus ready at ${api}`, async () => (await fetch(`${api}/-/ready`).catch(() => undefined))?.ok === true, { withinMs: 30_000, everyMs: 250 });
+    await eventually(`Prometheus ready at ${api}`, async () => (await fetch(`${api}/-/ready`).catch(() => undefined))?.ok === true, {
+      withinMs: 30_000,
+      everyMs: 250,
+    });
   });
 
   afterAll(async () => {
@@ -108,7 +118,12 @@ describe('a real Prometheus scraping the local mesh over mTLS', () => {
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     const before = await value();
     const files = mesh.identity('demo-client');
-    const order = curlJson(`${gateway().origin}/orders`, { cacert: files.bundle, cert: files.cert, key: files.key }, { sku: 'WIDGET-1', quantity: 1 }, gateway().curlArgs);
+    const order = curlJson(
+      `${gateway().origin}/orders`,
+      { cacert: files.bundle, cert: files.cert, key: files.key },
+      { sku: 'WIDGET-1', quantity: 1 },
+      gateway().curlArgs,
+    );
     expect(order.status).toBe(201);
     await eventually('the order in Prometheus', async () => (await value()) > before, { withinMs: 10_000, everyMs: 500 });
   });

@@ -48,7 +48,10 @@ describe('pnpm mesh stat on the local mesh', () => {
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     const report = JSON.parse(stdout.trim()) as StatReport;
 
-    const expected = [`${LOAD_CLIENT} -> gateway`, ...[...mesh.manifest.services.values()].flatMap((service) => service.calls.map((callee) => `${service.name} -> ${callee}`))];
+    const expected = [
+      `${LOAD_CLIENT} -> gateway`,
+      ...[...mesh.manifest.services.values()].flatMap((service) => service.calls.map((callee) => `${service.name} -> ${callee}`)),
+    ];
     const rates = new Map(report.edges.map((edge) => [`${edge.source} -> ${edge.target}`, edge.perSecond]));
     for (const edge of expected) expect({ edge, moving: (rates.get(edge) ?? 0) > 0 }).toEqual({ edge, moving: true });
     expect(expected).toEqual(expect.arrayContaining(['demo-client -> gateway', 'gateway -> orders', 'orders -> inventory', 'orders -> payments']));

@@ -9,7 +9,9 @@ const read = async (metrics: MeshMetrics): Promise<MetricFamily[]> => JSON.parse
 
 async function snapshot(at: number, services: Record<string, MeshMetrics | string>): Promise<Snapshot> {
   const entries = await Promise.all(
-    Object.entries(services).map(async ([name, metrics]) => [name, typeof metrics === 'string' ? { at, error: metrics } : { at, metrics: await read(metrics) }] as const),
+    Object.entries(services).map(
+      async ([name, metrics]) => [name, typeof metrics === 'string' ? { at, error: metrics } : { at, metrics: await read(metrics) }] as const,
+    ),
   );
   return new Map(entries);
 }
@@ -24,11 +26,21 @@ describe('histogramQuantile, as Prometheus computes histogram_quantile', () => {
   it('interpolates linearly inside the bucket the rank falls in, from 0 in the first', () => {
     expect(histogramQuantile(0.5, buckets)).toBeCloseTo(0.15); // rank 20: halfway through (0.1, 0.2]
     expect(histogramQuantile(0.125, buckets)).toBeCloseTo(0.05); // rank 5: halfway through (0, 0.1]
-    expect(histogramQuantile(0.99, buckets)).toBeCloseTo(0.2 + 0.3 * (39.6 - 30) / 10);
+    expect(histogramQuantile(0.99, buckets)).toBeCloseTo(0.2 + (0.3 * (39.6 - 30)) / 10);
   });
   it('answers the highest finite bound for a rank in +Inf, and nothing without observations', () => {
-    expect(histogramQuantile(0.99, [{ le: 0.1, count: 1 }, { le: Number.POSITIVE_INFINITY, count: 10 }])).toBe(0.1);
-    expect(histogramQuantile(0.5, [{ le: 0.1, count: 0 }, { le: Number.POSITIVE_INFINITY, count: 0 }])).toBeUndefined();
+    expect(
+      histogramQuantile(0.99, [
+        { le: 0.1, count: 1 },
+        { le: Number.POSITIVE_INFINITY, count: 10 },
+      ]),
+    ).toBe(0.1);
+    expect(
+      histogramQuantile(0.5, [
+        { le: 0.1, count: 0 },
+        { le: Number.POSITIVE_INFINITY, count: 0 },
+      ]),
+    ).toBeUndefined();
   });
 });
 
@@ -67,7 +79,11 @@ describe('meshStat from two snapshots', () => {
     expect(row.refusals).toEqual({ tls: { unknown_ca: 2 }, denied: 1 });
     expect(row.certificateSecondsLeft).toBeCloseTo(3600);
 
-    expect(report.edges.map((e) => `${e.source} -> ${e.target} ${e.requests}`)).toEqual(['demo-client -> gateway 20', 'partner -> gateway 6', 'gateway -> orders 10']);
+    expect(report.edges.map((e) => `${e.source} -> ${e.target} ${e.requests}`)).toEqual([
+      'demo-client -> gateway 20',
+      'partner -> gateway 6',
+      'gateway -> orders 10',
+    ]);
     const orderEdge = report.edges.find((e) => e.source === 'demo-client')!;
     expect(orderEdge).toMatchObject({ perSecond: 10, successRate: 0.8 });
     expect(report.edges.find((e) => e.target === 'orders')).toMatchObject({ perSecond: 5, successRate: 1 });

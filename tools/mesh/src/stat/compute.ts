@@ -113,7 +113,8 @@ function family(metrics: readonly MetricFamily[], name: string): MetricFamily | 
  * value is the increase, as Prometheus' `increase` counts it.
  */
 function deltas(before: readonly MetricFamily[], after: readonly MetricFamily[], name: string, sampleName?: string): MetricSample[] {
-  const pick = (metrics: readonly MetricFamily[]) => (family(metrics, name)?.values ?? []).filter((sample) => sampleName === undefined || sample.metricName === sampleName);
+  const pick = (metrics: readonly MetricFamily[]) =>
+    (family(metrics, name)?.values ?? []).filter((sample) => sampleName === undefined || sample.metricName === sampleName);
   const earlier = new Map(pick(before).map((sample) => [seriesKey(sample), sample.value]));
   return pick(after).map((sample) => {
     const previous = earlier.get(seriesKey(sample)) ?? 0;

@@ -5,7 +5,9 @@ import type { EdgeStat, ServiceStat, StatReport, Traffic } from './compute';
 export function renderStat(report: StatReport): string {
   const services = table(
     ['SERVICE', 'RPS', 'SUCCESS', 'P50', 'P99', 'REFUSED', 'CERT LEFT'],
-    report.services.map((row) => (row.error !== undefined ? [row.service, `not answering: ${row.error}`] : [row.service, ...trafficCells(row.traffic!), refusals(row), certificate(row)])),
+    report.services.map((row) =>
+      row.error !== undefined ? [row.service, `not answering: ${row.error}`] : [row.service, ...trafficCells(row.traffic!), refusals(row), certificate(row)],
+    ),
   );
   const edges = table(
     ['EDGE', 'RPS', 'SUCCESS', 'P50', 'P99'],
@@ -15,7 +17,12 @@ export function renderStat(report: StatReport): string {
 }
 
 function trafficCells(traffic: Traffic): string[] {
-  return [traffic.perSecond.toFixed(1), traffic.successRate === null ? '-' : `${(traffic.successRate * 100).toFixed(2)}%`, latency(traffic.p50), latency(traffic.p99)];
+  return [
+    traffic.perSecond.toFixed(1),
+    traffic.successRate === null ? '-' : `${(traffic.successRate * 100).toFixed(2)}%`,
+    latency(traffic.p50),
+    latency(traffic.p99),
+  ];
 }
 
 function latency(seconds: number | null): string {
@@ -37,7 +44,9 @@ function certificate(row: ServiceStat): string {
 
 /** Left-aligned columns two spaces apart; a short row (a service that did not answer) just ends early. */
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.filter((row) => row.length === header.length).map((row) => row[column]?.length ?? 0)));
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.filter((row) => row.length === header.length).map((row) => row[column]?.length ?? 0)),
+  );
   const line = (cells: readonly string[]) => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ');
   return [line(header), ...rows.map(line)].join('\n');
 }
