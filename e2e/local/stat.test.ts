@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StatReport } from '@portcullis/mesh';
+import { eventually } from '../../test-support/eventually';
 import { curl, curlJson } from '../../test-support/outside-clients';
 import { REPO_ROOT, tempDir } from '../../test-support/temp-mesh';
 import { meshUnderTest } from '../support/mesh-under-test';
@@ -66,6 +67,23 @@ describe('pnpm mesh stat on the local mesh', () => {
     const orders = report.edges.find((edge) => edge.source === LOAD_CLIENT && edge.target === 'gateway')!;
     expect(orders.successRate).toBe(1);
     expect(orders.p99).toBeGreaterThan(0);
+  });
+
+  it('--watch redraws in place every interval and ends cleanly on Ctrl-C', async () => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'tools/mesh/dist/cli.js'), 'stat', '--watch', '--interval=0.3'], {
+      env: { ...process.env, PORTCULLIS_MANIFEST: mesh.manifest.file, PORTCULLIS_CERTS: mesh.certsDir, PORTCULLIS_ENV: mesh.environment },
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const CLEAR = '\u001b[H\u001b[2J';
+    await eventually('three redraws', () => stdout.split(CLEAR).length > 3, { withinMs: 15_000, everyMs: 100 });
+    child.kill('SIGINT');
+    expect(await closed).toBe(0);
+    // Each redraw is a whole report: every service of the manifest, after a screen clear.
+    for (const frame of stdout.split(CLEAR).slice(1, 3)) {
+      for (const service of mesh.manifest.services.keys()) expect(frame).toMatch(new RegExp(`^${service} +\\d`, 'm'));
+    }
   });
 
   it('shows a service that does not answer as a row saying so', async () => {
