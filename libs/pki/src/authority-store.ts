@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import { currentVersion, linksThroughData, replaceDirectoryFiles, type FileToWrite } from '@portcullis/layout';
 import type { AuthorityFiles } from './authority-files';
 import type { Issuer } from './sign';
+import { AuthorityError } from './errors';
 
 /** The CA's signing material: the root and the intermediate it signed. */
 export interface AuthorityPair {
@@ -46,7 +47,7 @@ export function readAuthority(files: AuthorityFiles): { root: Issuer | undefined
 /** Root and intermediate from one version of `files`, both required. */
 export function readAuthorityPair(files: AuthorityFiles): AuthorityPair {
   const { root, intermediate } = readAuthority(files);
-  if (!root || !intermediate) throw new Error(`${files.dir} has no complete CA (root.crt, root.key, intermediate.crt, intermediate.key); restore it or delete ${files.dir} to start over`);
+  if (!root || !intermediate) throw new AuthorityError('PORTCULLIS_ERR_CA_INCOMPLETE', `${files.dir} has no complete CA (root.crt, root.key, intermediate.crt, intermediate.key); restore it or delete ${files.dir} to start over`);
   return { root, intermediate };
 }
 
@@ -62,9 +63,9 @@ function readIssuer(files: AuthorityFiles, which: 'root' | 'intermediate', versi
     issuer = { certPem: readFileSync(certPath, 'utf8'), keyPem: readFileSync(keyPath, 'utf8') };
     matches = new X509Certificate(issuer.certPem).checkPrivateKey(createPrivateKey(issuer.keyPem));
   } catch (error) {
-    throw new Error(`${certFile} or ${keyFile} cannot be used (${(error as Error).message}); ${fix}`, { cause: error });
+    throw new AuthorityError('PORTCULLIS_ERR_CA_UNUSABLE', `${certFile} or ${keyFile} cannot be used (${(error as Error).message}); ${fix}`, { cause: error });
   }
-  if (!matches) throw new Error(`${keyFile} does not match ${certFile}; ${fix}`);
+  if (!matches) throw new AuthorityError('PORTCULLIS_ERR_CA_KEY_MISMATCH', `${keyFile} does not match ${certFile}; ${fix}`);
   return issuer;
 }
 

@@ -7,6 +7,7 @@ import { intermediateProfile, rootProfile } from './profiles';
 import { isDueForRenewal } from './renewal';
 import { pruneDenyList } from './revocation';
 import { signCertificate, type Issuer } from './sign';
+import { AuthorityError } from './errors';
 
 /** The mesh CA: a long-lived root that only signs the intermediate, which signs every leaf. */
 export interface Authority {
@@ -42,7 +43,8 @@ export async function loadOrCreateAuthority(
   if (!root) root = await createRoot(manifest, now);
   else if (new X509Certificate(root.certPem).validToDate <= now) {
     // Replacing the trust anchor silently would cut every workload off at once; that is what rotation is for.
-    throw new Error(
+    throw new AuthorityError(
+      'PORTCULLIS_ERR_CA_ROOT_EXPIRED',
       `${files.rootCert} expired ${new X509Certificate(root.certPem).validToDate.toISOString()}; every certificate must be reissued under a new root: delete ${files.dir} and run "pnpm mesh certs" (rotate with "pnpm mesh ca rotate" before the next one expires)`,
     );
   }

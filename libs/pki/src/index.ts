@@ -19,3 +19,4 @@ export {
 export { readAuthority, readAuthorityPair, writeAuthority, type AuthorityPair } from './authority-store';
 export { revokeCurrentCertificate } from './revocation';
 export { withAuthorityLock } from './lock';
+export { AuthorityError, type AuthorityErrorCode } from './errors';

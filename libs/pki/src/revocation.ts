@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { denyListLine, identityFiles, withoutExpiredEntries, writeFileAtomically } from '@portcullis/layout';
 import { authorityFiles, readIfExists } from './authority-files';
+import { AuthorityError } from './errors';
 
 /**
  * Adds a workload's current certificate to the mesh's deny list (the format
@@ -11,7 +12,7 @@ import { authorityFiles, readIfExists } from './authority-files';
  */
 export function revokeCurrentCertificate(certsDir: string, workload: string, reason = 'revoked', now = new Date()): string {
   const files = identityFiles(certsDir, workload);
-  if (!existsSync(files.cert)) throw new Error(`${workload} has no certificate in ${files.dir} to revoke`);
+  if (!existsSync(files.cert)) throw new AuthorityError('PORTCULLIS_ERR_NOTHING_TO_REVOKE', `${workload} has no certificate in ${files.dir} to revoke`);
   const leaf = new X509Certificate(readFileSync(files.cert));
   const list = authorityFiles(certsDir).revoked;
   const before = existsSync(list) ? readFileSync(list, 'utf8') : '';

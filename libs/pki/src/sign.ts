@@ -1,5 +1,6 @@
 import { randomBytes, sign } from 'node:crypto';
 import forge from 'node-forge';
+import { AuthorityError } from './errors';
 
 /** The issuer of a certificate: its certificate and private key, as PEM. */
 export interface Issuer {
@@ -48,7 +49,7 @@ export function signCertificate(spec: CertificateSpec): string {
   const issuerCert = spec.issuer ? forge.pki.certificateFromPem(spec.issuer.certPem) : undefined;
   cert.setIssuer(issuerCert ? issuerCert.subject.attributes : cert.subject.attributes);
   const signingKeyPem = spec.issuer?.keyPem ?? spec.selfSignKeyPem;
-  if (!signingKeyPem) throw new Error(`certificate for ${spec.commonName} has neither an issuer nor a self-signing key`);
+  if (!signingKeyPem) throw new AuthorityError('PORTCULLIS_ERR_CERTIFICATE_SPEC', `certificate for ${spec.commonName} has neither an issuer nor a self-signing key`);
 
   const altNames = [
     ...(spec.uris ?? []).map((value) => ({ type: SAN_URI, value })),
