@@ -1,4 +1,5 @@
 export * from './schemas';
 export { ZodPipe } from './zod-pipe';
 export { expectOk, type UpstreamResponse } from './relay';
-export { newId } from './ids';
+export { newId, relatedId } from './ids';
+export { databaseFile, inTransaction, openDatabase } from './database';

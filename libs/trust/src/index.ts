@@ -19,3 +19,6 @@ export { MESH_CONTEXT } from './nest/tokens';
 export { Peer } from './nest/peer.decorator';
 export { bootstrapService, type BootstrapOptions } from './nest/bootstrap';
 export { hardenTlsServer, meshFastifyOptions, secureFastify, SERVER_LIMITS, type MeshServerContext, type ServerLimits } from './server/mesh-server';
+export { type MeshCallOptions } from './client/mesh-client';
+export { currentDeadline, DEADLINE_HEADER, DEADLINE_MARGIN_MS, DEFAULT_BUDGET_MS, withDeadline } from './deadline';
+export { FAULTS_ROUTE, faultsEnabled, type Fault } from './server/faults';

@@ -11,9 +11,16 @@ export class InventoryController {
     return this.stock.list();
   }
 
+  /** Idempotent by the reservation id its caller chose. */
   @Post('reservations')
   reserve(@Body(new ZodPipe(CreateReservation)) body: CreateReservation): Reservation {
     return this.stock.reserve(body);
+  }
+
+  @Post('reservations/:id/confirm')
+  @HttpCode(200)
+  confirm(@Param('id', new ZodPipe(Id)) id: string): Reservation {
+    return this.stock.confirm(id);
   }
 
   @Delete('reservations/:id')

@@ -5,12 +5,18 @@ import type { Identity } from '../identity';
 import { secureContextOptions } from '../server/tls-options';
 import type { IdentitySource } from '../source';
 import { failureKind, MeshCallError } from './call-error';
+import { callBudget } from './deadline';
 import { pinServerIdentity } from './pin';
 import { svidRules } from '../svid';
 
 export interface MeshResponse<T = unknown> {
   readonly status: number;
   readonly body: T;
+}
+
+export interface MeshCallOptions {
+  /** Extra request headers (e.g. `idempotency-key`); the deadline header is the client's own. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface MeshClientOptions {
@@ -77,10 +83,11 @@ export class MeshClient {
   }
 
   /** Sends one JSON request to `target` and returns its status and parsed JSON body. */
-  async call<T = unknown>(target: string, method: Dispatcher.HttpMethod, path: string, body?: unknown): Promise<MeshResponse<T>> {
+  async call<T = unknown>(target: string, method: Dispatcher.HttpMethod, path: string, body?: unknown, extra: MeshCallOptions = {}): Promise<MeshResponse<T>> {
     const origin = originOf(this.options.manifest, target, this.options.environment);
     const agent = this.agentFor(target);
-    const signal = AbortSignal.timeout(this.timeouts.call);
+    const budget = callBudget(target, this.timeouts.call);
+    const signal = AbortSignal.timeout(budget.ms);
     let status: number;
     let text: string;
     let json: boolean;
@@ -90,7 +97,8 @@ export class MeshClient {
         path,
         method,
         signal,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        ...(budget.underDeadline ? { headersTimeout: budget.ms, bodyTimeout: budget.ms } : {}),
+        headers: { ...extra.headers, ...budget.headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       status = response.statusCode;
@@ -98,7 +106,7 @@ export class MeshClient {
       text = await response.body.text();
     } catch (error) {
       if (signal.aborted) {
-        throw new MeshCallError(target, 'deadline', `no answer within ${this.timeouts.call} ms, waiting for a free connection included`, { cause: error });
+        throw new MeshCallError(target, 'deadline', `no answer within ${budget.ms} ms${budget.fromCaller ? " (what the caller's deadline left)" : ''}, waiting for a free connection included`, { cause: error });
       }
       throw new MeshCallError(target, failureKind(error), describe(error), { cause: error });
     }

@@ -6,6 +6,8 @@ import type { AuditLog } from '../audit';
 import { routePolicy, type Authorizer } from '../authorize';
 import type { IdentitySource } from '../source';
 import { collectRoutes, installAuthorization } from './authorization';
+import { installDeadlines } from './deadline-hook';
+import { faultsEnabled, installFaults } from './faults';
 import { PeerIdentifier } from './peer';
 import { serverTlsOptions } from './tls-options';
 
@@ -69,8 +71,15 @@ export function secureFastify(fastify: FastifyInstance, context: MeshServerConte
   const served = collectRoutes(fastify);
   const peers = new PeerIdentifier(context.manifest, () => context.source.current().revoked);
   installAuthorization(fastify, { service: context.service, policy, peers, audit: context.audit });
+  installDeadlines(fastify, context.service, logLine);
+  installFaults(fastify, context.service, faultsEnabled(), logLine);
   return { served, policy };
 }
+
+/** One JSON line on stdout, like the service's own logs. */
+const logLine = (line: Record<string, unknown>): void => {
+  process.stdout.write(`${JSON.stringify({ timestamp: new Date().toISOString(), ...line })}\n`);
+};
 
 /**
  * Hardens the listening TLS server: a connection cap, no

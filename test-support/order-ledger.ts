@@ -1,0 +1,77 @@
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+
+/** The stock inventory's first migration seeds: every unit of it must stay accounted for. */
+export const SEED_STOCK: Readonly<Record<string, number>> = { 'WIDGET-1': 1_000_000, 'GADGET-2': 25, 'GIZMO-3': 5 };
+
+/** What the three services' databases say, read from their files as an auditor would. */
+export interface Ledger {
+  readonly stock: ReadonlyMap<string, { available: number; reserved: number; sold: number }>;
+  readonly orders: ReadonlyMap<string, { status: string; sku: string; quantity: number; chargeId: string | null }>;
+  readonly charges: ReadonlyMap<string, { id: string; status: string; amountCents: number }>;
+  readonly reservations: ReadonlyMap<string, { status: string; sku: string; quantity: number }>;
+}
+
+/** Everything lost or done twice, counted; all zero when stock, charges and orders agree. */
+export interface Discrepancies {
+  /** Units neither available, reserved nor sold (or counted twice), per SKU. */
+  readonly stockLeaked: number;
+  /** Units sold beyond the seed. */
+  readonly oversold: number;
+  /** Captured charges whose order is not confirmed: money taken for nothing. */
+  readonly chargedNotConfirmed: number;
+  /** Confirmed orders without a captured charge of the same id. */
+  readonly confirmedNotCharged: number;
+  /** Sold units that no confirmed order accounts for, or confirmed orders whose stock is not sold. */
+  readonly soldMismatch: number;
+  /** Orders still pending, reservations still held. */
+  readonly pending: number;
+  readonly reservedUnits: number;
+}
+
+function rows<T>(file: string, sql: string): T[] {
+  const db = new DatabaseSync(file, { readOnly: true });
+  try {
+    return db.prepare(sql).all() as unknown as T[];
+  } finally {
+    db.close();
+  }
+}
+
+export function readLedger(dataDir: string): Ledger {
+  const db = (service: string) => join(dataDir, service, `${service}.db`);
+  type Stock = { sku: string; available: number; reserved: number; sold: number };
+  type OrderRow = { id: string; status: string; sku: string; quantity: number; charge_id: string | null };
+  type ChargeRow = { reference: string; id: string; status: string; amount_cents: number };
+  type ReservationRow = { id: string; status: string; sku: string; quantity: number };
+  return {
+    stock: new Map(rows<Stock>(db('inventory'), 'SELECT * FROM stock').map((s) => [s.sku, { available: s.available, reserved: s.reserved, sold: s.sold }])),
+    orders: new Map(
+      rows<OrderRow>(db('orders'), 'SELECT * FROM orders').map((o) => [o.id, { status: o.status, sku: o.sku, quantity: o.quantity, chargeId: o.charge_id }]),
+    ),
+    charges: new Map(rows<ChargeRow>(db('payments'), 'SELECT * FROM charges').map((c) => [c.reference, { id: c.id, status: c.status, amountCents: c.amount_cents }])),
+    reservations: new Map(rows<ReservationRow>(db('inventory'), 'SELECT * FROM reservations').map((r) => [r.id, { status: r.status, sku: r.sku, quantity: r.quantity }])),
+  };
+}
+
+export function discrepancies(ledger: Ledger): Discrepancies {
+  let stockLeaked = 0;
+  let oversold = 0;
+  let soldMismatch = 0;
+  let reservedUnits = 0;
+  for (const [sku, seed] of Object.entries(SEED_STOCK)) {
+    const line = ledger.stock.get(sku) ?? { available: 0, reserved: 0, sold: 0 };
+    stockLeaked += Math.abs(seed - (line.available + line.reserved + line.sold));
+    oversold += Math.max(0, line.sold - seed);
+    reservedUnits += line.reserved;
+    const confirmedUnits = [...ledger.orders.values()].filter((o) => o.sku === sku && o.status === 'confirmed').reduce((n, o) => n + o.quantity, 0);
+    soldMismatch += Math.abs(line.sold - confirmedUnits);
+  }
+  const orders = [...ledger.orders.entries()];
+  const chargedNotConfirmed = [...ledger.charges.entries()].filter(([reference, c]) => c.status === 'captured' && ledger.orders.get(reference)?.status !== 'confirmed').length;
+  const confirmedNotCharged = orders.filter(([id, o]) => o.status === 'confirmed' && (ledger.charges.get(id)?.status !== 'captured' || ledger.charges.get(id)?.id !== o.chargeId)).length;
+  const pending = orders.filter(([, o]) => o.status === 'pending').length;
+  return { stockLeaked, oversold, chargedNotConfirmed, confirmedNotCharged, soldMismatch, pending, reservedUnits };
+}
+
+export const NOTHING_WRONG: Discrepancies = { stockLeaked: 0, oversold: 0, chargedNotConfirmed: 0, confirmedNotCharged: 0, soldMismatch: 0, pending: 0, reservedUnits: 0 };
