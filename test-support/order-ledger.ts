@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { SEED_STOCK as SEED } from '../services/inventory/src/stock.repository';
 
-/** The stock inventory's first migration seeds: every unit of it must stay accounted for. */
-export const SEED_STOCK: Readonly<Record<string, number>> = { 'WIDGET-1': 1_000_000, 'GADGET-2': 25, 'GIZMO-3': 5 };
+/** The stock inventory's database starts with: every unit of it must stay accounted for. */
+export const SEED_STOCK: Readonly<Record<string, number>> = Object.fromEntries(SEED.map((line) => [line.sku, line.units]));
 
 /** What the three services' databases say, read from their files as an auditor would. */
 export interface Ledger {

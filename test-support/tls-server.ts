@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import type { Manifest } from '@portcullis/manifest';
 import {
+  FAULTS_ROUTE,
   AuditLog,
   hardenTlsServer,
   identityFiles,
@@ -53,7 +54,8 @@ export async function startTrustedServer(
   const context = { service, manifest, source, audit: auditLog, limits: all };
   const fastify = Fastify(meshFastifyOptions(source, manifest.tls.minVersion, all));
   secureFastify(fastify, context);
-  for (const route of manifest.services.get(service)!.routes) {
+  // PUT /faults is served by the trust library itself (secureFastify).
+  for (const route of manifest.services.get(service)!.routes.filter((r) => !(r.method === FAULTS_ROUTE.method && r.path === FAULTS_ROUTE.url))) {
     fastify.route({
       method: route.method as 'GET',
       url: route.path,

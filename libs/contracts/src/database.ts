@@ -22,14 +22,19 @@ export function databaseFile(service: string, env: NodeJS.ProcessEnv = process.e
  * service answered survives SIGKILL and power loss alike; readers (a test, an operator) never block
  * the writer.
  */
-export function openDatabase(file: string, migrations: readonly string[]): DatabaseSync {
+/** One schema change: SQL, or code for what SQL says badly (seed rows from typed constants). */
+export type Migration = string | ((db: DatabaseSync) => void);
+
+export function openDatabase(file: string, migrations: readonly Migration[]): DatabaseSync {
   const db = new DatabaseSync(file);
   db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
   const row = db.prepare('SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations').get() as { version: number };
   for (let version = row.version + 1; version <= migrations.length; version++) {
     inTransaction(db, () => {
-      db.exec(migrations[version - 1]!);
+      const migration = migrations[version - 1]!;
+      if (typeof migration === 'string') db.exec(migration);
+      else migration(db);
       db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, new Date().toISOString());
     });
   }

@@ -1,7 +1,15 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { databaseFile, inTransaction, openDatabase, type CreateReservation, type InventoryItem, type Reservation } from '@portcullis/contracts';
+import { databaseFile, inTransaction, openDatabase, type CreateReservation, type Migration, type InventoryItem, type Reservation } from '@portcullis/contracts';
 
-const MIGRATIONS = [
+/** The stock a new database starts with: enough to show a real flow. */
+export const SEED_STOCK: ReadonlyArray<{ sku: string; units: number; unitPriceCents: number }> = [
+  // Plenty of WIDGET-1, so that load and rotation drills never run out of stock.
+  { sku: 'WIDGET-1', units: 1_000_000, unitPriceCents: 1_250 },
+  { sku: 'GADGET-2', units: 25, unitPriceCents: 4_999 },
+  { sku: 'GIZMO-3', units: 5, unitPriceCents: 19_900 },
+];
+
+const MIGRATIONS: Migration[] = [
   `CREATE TABLE stock (
      sku TEXT PRIMARY KEY,
      available INTEGER NOT NULL CHECK (available >= 0),
@@ -19,8 +27,10 @@ const MIGRATIONS = [
      updated_at TEXT NOT NULL
    );
    CREATE INDEX reservations_expiring ON reservations (status, expires_at);`,
-  // The seed: plenty of WIDGET-1, so that load and rotation drills never run out of stock.
-  `INSERT INTO stock (sku, available, unit_price_cents) VALUES ('WIDGET-1', 1000000, 1250), ('GADGET-2', 25, 4999), ('GIZMO-3', 5, 19900);`,
+  (db) => {
+    const insert = db.prepare('INSERT INTO stock (sku, available, unit_price_cents) VALUES (?, ?, ?)');
+    for (const line of SEED_STOCK) insert.run(line.sku, line.units, line.unitPriceCents);
+  },
 ];
 
 interface ReservationRow {
