@@ -24,6 +24,7 @@ describe('orders under faults', () => {
   let mesh: LocalMesh;
   let demo: ExternalClient;
   let monitor: ExternalClient;
+  const lines: string[] = [];
   const tally: Record<string, Discrepancies & { orders: number; confirmed: number; failed: number; charges: number }> = {};
 
   beforeAll(async () => {
@@ -35,6 +36,7 @@ describe('orders under faults', () => {
       dataDir,
       env: { PORTCULLIS_FAULTS: '1', PORTCULLIS_RESERVATION_TTL_MS: '20000' },
       onOutput: (service, line) => {
+        lines.push(`${service}: ${line}`);
         if (/exited|restart|fault|reconciler|pending|expired|voided/.test(line)) console.log(`${service}: ${line.slice(0, 300)}`);
       },
     });
@@ -106,6 +108,8 @@ describe('orders under faults', () => {
     expect(first.body?.status).toBe('pending');
     const answeredAgain = Date.now();
     await eventually('the late charge confirms the order', async () => (await readOrder(first.body!.id!)).status === 'confirmed', { withinMs: 10_000, everyMs: 200 });
+    // Orders gave up on payments when the gateway's deadline, passed down less a margin, ran out: not later.
+    expect(lines.some((line) => line.startsWith('orders:') && line.includes(`order ${first.body!.id} pending`) && line.includes("what the caller's deadline left"))).toBe(true);
     console.log(`late payments answer: order confirmed ${Date.now() - answeredAgain} ms after payments answered again`);
     const retried = await order(key);
     expect([retried.status, retried.body?.id, retried.body?.status]).toEqual([201, first.body!.id, 'confirmed']);
