@@ -28,7 +28,7 @@ describe('the repository manifest', () => {
 
   it('gives a CA rotation an overlap of 10 minutes, also when the manifest does not name one', () => {
     expect(manifest.certificates.rootOverlapMs).toBe(10 * 60_000);
-    const without = editedManifest([/\n  rootOverlap: 10m\n/, '\n']).manifest();
+    const without = editedManifest([/\n {2}rootOverlap: 10m\n/, '\n']).manifest();
     expect(without.certificates.rootOverlapMs).toBe(10 * 60_000);
     expect(editedManifest(['rootOverlap: 10m', 'rootOverlap: 3s']).manifest().certificates.rootOverlapMs).toBe(3_000);
   });

@@ -62,7 +62,7 @@ function readIssuer(files: AuthorityFiles, which: 'root' | 'intermediate', versi
     issuer = { certPem: readFileSync(certPath, 'utf8'), keyPem: readFileSync(keyPath, 'utf8') };
     matches = new X509Certificate(issuer.certPem).checkPrivateKey(createPrivateKey(issuer.keyPem));
   } catch (error) {
-    throw new Error(`${certFile} or ${keyFile} cannot be used (${(error as Error).message}); ${fix}`);
+    throw new Error(`${certFile} or ${keyFile} cannot be used (${(error as Error).message}); ${fix}`, { cause: error });
   }
   if (!matches) throw new Error(`${keyFile} does not match ${certFile}; ${fix}`);
   return issuer;

@@ -109,7 +109,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     try {
       await Promise.race([waitUntilHealthy(monitor.client, name, AbortSignal.any([abort.signal, stopping.signal])), exited]);
     } catch (error) {
-      if (abort.signal.aborted) throw new Error(`${name} did not answer over mTLS within ${options.readyTimeoutMs ?? 30_000} ms`);
+      if (abort.signal.aborted) throw new Error(`${name} did not answer over mTLS within ${options.readyTimeoutMs ?? 30_000} ms`, { cause: error });
       throw error;
     } finally {
       clearTimeout(timeout);

@@ -4,6 +4,9 @@ import { isIP } from 'node:net';
 import { basename, join } from 'node:path';
 import { DATA_LINK, type IdentityFiles } from '@portcullis/trust';
 
+/** Keep-alive connections the load may open at once. */
+const POOL_SOCKETS = 32;
+
 export interface LoadPlan {
   /** Requests started per second, whatever the answers do (an open loop). */
   readonly ratePerSecond: number;
@@ -34,7 +37,9 @@ export interface RunningLoad {
  * Load from a client that shares no code with the mesh: Node's own `https`, with the identity
  * files of one of the manifest's external clients, re-read when they change (renewals), as an
  * integration partner would. Every `freshEvery`-th request opens a connection of its own, the rest
- * share a keep-alive pool of 8: the mix of a real edge (health checks, partners without keep-alive).
+ * share a keep-alive pool: the mix of a real edge (health checks, partners without keep-alive). The
+ * pool has room for a few times the rate's concurrency (an open loop does not wait for answers, so a
+ * latency spike needs more sockets at once, not a queue in the client).
  */
 export function startOutsideLoad(origin: string, identity: IdentityFiles, plan: LoadPlan): RunningLoad {
   const tally: LoadTally = { sent: 0, succeeded: 0, failed: 0, failures: {}, latenciesMs: [] };
@@ -42,7 +47,8 @@ export function startOutsideLoad(origin: string, identity: IdentityFiles, plan: 
   const url = new URL(origin);
   let version = currentVersion(identity);
   let tls = readIdentity(identity, version);
-  let pool = new Agent({ keepAlive: true, maxSockets: 8 });
+  const keepAlivePool = () => new Agent({ keepAlive: true, maxSockets: POOL_SOCKETS });
+  let pool = keepAlivePool();
   const inFlight = new Set<Promise<void>>();
 
   const count = (problem: string) => {
@@ -95,7 +101,7 @@ export function startOutsideLoad(origin: string, identity: IdentityFiles, plan: 
     version = now;
     tls = readIdentity(identity, now);
     const old = pool;
-    pool = new Agent({ keepAlive: true, maxSockets: 8 });
+    pool = keepAlivePool();
     old.destroy();
   }, 1_000);
 
