@@ -50,8 +50,12 @@ export function readLedger(dataDir: string): Ledger {
     orders: new Map(
       rows<OrderRow>(db('orders'), 'SELECT * FROM orders').map((o) => [o.id, { status: o.status, sku: o.sku, quantity: o.quantity, chargeId: o.charge_id }]),
     ),
-    charges: new Map(rows<ChargeRow>(db('payments'), 'SELECT * FROM charges').map((c) => [c.reference, { id: c.id, status: c.status, amountCents: c.amount_cents }])),
-    reservations: new Map(rows<ReservationRow>(db('inventory'), 'SELECT * FROM reservations').map((r) => [r.id, { status: r.status, sku: r.sku, quantity: r.quantity }])),
+    charges: new Map(
+      rows<ChargeRow>(db('payments'), 'SELECT * FROM charges').map((c) => [c.reference, { id: c.id, status: c.status, amountCents: c.amount_cents }]),
+    ),
+    reservations: new Map(
+      rows<ReservationRow>(db('inventory'), 'SELECT * FROM reservations').map((r) => [r.id, { status: r.status, sku: r.sku, quantity: r.quantity }]),
+    ),
   };
 }
 
@@ -69,10 +73,22 @@ export function discrepancies(ledger: Ledger): Discrepancies {
     soldMismatch += Math.abs(line.sold - confirmedUnits);
   }
   const orders = [...ledger.orders.entries()];
-  const chargedNotConfirmed = [...ledger.charges.entries()].filter(([reference, c]) => c.status === 'captured' && ledger.orders.get(reference)?.status !== 'confirmed').length;
-  const confirmedNotCharged = orders.filter(([id, o]) => o.status === 'confirmed' && (ledger.charges.get(id)?.status !== 'captured' || ledger.charges.get(id)?.id !== o.chargeId)).length;
+  const chargedNotConfirmed = [...ledger.charges.entries()].filter(
+    ([reference, c]) => c.status === 'captured' && ledger.orders.get(reference)?.status !== 'confirmed',
+  ).length;
+  const confirmedNotCharged = orders.filter(
+    ([id, o]) => o.status === 'confirmed' && (ledger.charges.get(id)?.status !== 'captured' || ledger.charges.get(id)?.id !== o.chargeId),
+  ).length;
   const pending = orders.filter(([, o]) => o.status === 'pending').length;
   return { stockLeaked, oversold, chargedNotConfirmed, confirmedNotCharged, soldMismatch, pending, reservedUnits };
 }
 
-export const NOTHING_WRONG: Discrepancies = { stockLeaked: 0, oversold: 0, chargedNotConfirmed: 0, confirmedNotCharged: 0, soldMismatch: 0, pending: 0, reservedUnits: 0 };
+export const NOTHING_WRONG: Discrepancies = {
+  stockLeaked: 0,
+  oversold: 0,
+  chargedNotConfirmed: 0,
+  confirmedNotCharged: 0,
+  soldMismatch: 0,
+  pending: 0,
+  reservedUnits: 0,
+};

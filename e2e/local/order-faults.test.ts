@@ -71,10 +71,14 @@ describe('orders under faults', () => {
 
   /** Waits until no order is pending and no stock reserved, then counts what disagrees. */
   const settleAndCount = async (scenario: string, withinMs = 25_000): Promise<Discrepancies> => {
-    await eventually(`${scenario}: every order settled`, () => {
-      const d = discrepancies(readLedger(dataDir));
-      return d.pending === 0 && d.reservedUnits === 0;
-    }, { withinMs, everyMs: 250 });
+    await eventually(
+      `${scenario}: every order settled`,
+      () => {
+        const d = discrepancies(readLedger(dataDir));
+        return d.pending === 0 && d.reservedUnits === 0;
+      },
+      { withinMs, everyMs: 250 },
+    );
     const ledger = readLedger(dataDir);
     const counted = discrepancies(ledger);
     const orders = [...ledger.orders.values()];
@@ -107,9 +111,14 @@ describe('orders under faults', () => {
     expect(first.status).toBe(202);
     expect(first.body?.status).toBe('pending');
     const answeredAgain = Date.now();
-    await eventually('the late charge confirms the order', async () => (await readOrder(first.body!.id!)).status === 'confirmed', { withinMs: 10_000, everyMs: 200 });
+    await eventually('the late charge confirms the order', async () => (await readOrder(first.body!.id!)).status === 'confirmed', {
+      withinMs: 10_000,
+      everyMs: 200,
+    });
     // Orders gave up on payments when the gateway's deadline, passed down less a margin, ran out: not later.
-    expect(lines.some((line) => line.startsWith('orders:') && line.includes(`order ${first.body!.id} pending`) && line.includes("what the caller's deadline left"))).toBe(true);
+    expect(
+      lines.some((line) => line.startsWith('orders:') && line.includes(`order ${first.body!.id} pending`) && line.includes("what the caller's deadline left")),
+    ).toBe(true);
     console.log(`late payments answer: order confirmed ${Date.now() - answeredAgain} ms after payments answered again`);
     const retried = await order(key);
     expect([retried.status, retried.body?.id, retried.body?.status]).toEqual([201, first.body!.id, 'confirmed']);
@@ -144,18 +153,25 @@ describe('orders under faults', () => {
 
   it('loses no confirmed order when orders is killed (SIGKILL) under load, and retries with the same keys settle the rest', async () => {
     const keys = Array.from({ length: 60 }, () => randomUUID());
-    const placing = Promise.all(keys.map(async (key, i) => {
-      await new Promise((resolve) => setTimeout(resolve, i * 25));
-      return order(key);
-    }));
+    const placing = Promise.all(
+      keys.map(async (key, i) => {
+        await new Promise((resolve) => setTimeout(resolve, i * 25));
+        return order(key);
+      }),
+    );
     await new Promise((resolve) => setTimeout(resolve, 800));
     const killed = mesh.pids().get('orders')!;
     signal('orders', 'SIGKILL');
     const answers = await placing;
     const confirmedBefore = answers.filter((a) => a.status === 201).map((a) => a.body!.id!);
-    console.log(`SIGKILL of orders under load: ${confirmedBefore.length} of ${keys.length} confirmed before, ${answers.filter((a) => a.status !== 201).length} without a final answer`);
+    console.log(
+      `SIGKILL of orders under load: ${confirmedBefore.length} of ${keys.length} confirmed before, ${answers.filter((a) => a.status !== 201).length} without a final answer`,
+    );
     await eventually('the runner restarts orders', () => (mesh.pids().get('orders') ?? killed) !== killed, { withinMs: 15_000 });
-    await eventually('orders answers again', async () => (await order(keys[0]!)).status !== 'no answer' && (await order(keys[0]!)).status !== 502, { withinMs: 30_000, everyMs: 500 });
+    await eventually('orders answers again', async () => (await order(keys[0]!)).status !== 'no answer' && (await order(keys[0]!)).status !== 502, {
+      withinMs: 30_000,
+      everyMs: 500,
+    });
     const lost = [];
     for (const id of confirmedBefore) if ((await readOrder(id)).status !== 'confirmed') lost.push(id);
     console.log(`confirmed orders lost across the SIGKILL: ${lost.length}`);
@@ -172,7 +188,9 @@ describe('orders under faults', () => {
     const before = readLedger(dataDir).stock.get('GADGET-2')!.available;
     const answers = await Promise.all(Array.from({ length: 300 }, () => order(randomUUID(), { sku: 'GADGET-2', quantity: 1 })));
     const by = (status: Answer['status']) => answers.filter((a) => a.status === status).length;
-    console.log(`300 concurrent orders for ${before} GADGET-2: ${by(201)} confirmed, ${by(409)} out of stock, ${by(202)} pending, ${answers.length - by(201) - by(409) - by(202)} other`);
+    console.log(
+      `300 concurrent orders for ${before} GADGET-2: ${by(201)} confirmed, ${by(409)} out of stock, ${by(202)} pending, ${answers.length - by(201) - by(409) - by(202)} other`,
+    );
     expect(by(201)).toBeLessThanOrEqual(before);
     expect(await settleAndCount('300 concurrent, one SKU')).toEqual(NOTHING_WRONG);
     const sold = readLedger(dataDir).stock.get('GADGET-2')!;

@@ -7,16 +7,30 @@ import { identityOf, startTrustedServer } from '../../../test-support/tls-server
 
 function clientAs(manifest: Manifest, certsDir: string, port: number, name: string) {
   const identity = identityOf(manifest, certsDir, name);
-  return new Client(`https://127.0.0.1:${port}`, { connect: { ca: identity.bundlePem, cert: identity.chainPem, key: identity.keyPem, servername: 'payments' } });
+  return new Client(`https://127.0.0.1:${port}`, {
+    connect: { ca: identity.bundlePem, cert: identity.chainPem, key: identity.keyPem, servername: 'payments' },
+  });
 }
 
 describe('fault injection and deadlines on a real mTLS server', () => {
   let certs: Awaited<ReturnType<typeof tempCerts>>;
-  const call = async (server: { port: number }, as: string, method: 'GET' | 'POST' | 'PUT', path: string, body: unknown = {}, headers: Record<string, string> = {}) => {
+  const call = async (
+    server: { port: number },
+    as: string,
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    body: unknown = {},
+    headers: Record<string, string> = {},
+  ) => {
     const client = clientAs(certs.manifest, certs.dir, server.port, as);
     const started = Date.now();
     try {
-      const response = await client.request({ method, path, headers: { 'content-type': 'application/json', ...headers }, body: method === 'GET' ? null : JSON.stringify(body) });
+      const response = await client.request({
+        method,
+        path,
+        headers: { 'content-type': 'application/json', ...headers },
+        body: method === 'GET' ? null : JSON.stringify(body),
+      });
       return { status: response.statusCode, body: (await response.body.json()) as Record<string, unknown>, ms: Date.now() - started };
     } finally {
       await client.close();

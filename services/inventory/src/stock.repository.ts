@@ -85,7 +85,8 @@ export class StockRepository implements OnModuleDestroy {
         const same = existing.sku === sku && existing.quantity === quantity;
         return { kind: same ? 'replayed' : 'mismatch', reservation: toReservation(existing) };
       }
-      const line = this.db.prepare('SELECT available, unit_price_cents FROM stock WHERE sku = ?').get(sku) as { available: number; unit_price_cents: number } | undefined;
+      const line = this.db.prepare('SELECT available, unit_price_cents FROM stock WHERE sku = ?').get(sku) as
+        { available: number; unit_price_cents: number } | undefined;
       if (!line) return { kind: 'unknown_sku' };
       if (line.available < quantity) return { kind: 'short', available: line.available };
       this.db.prepare('UPDATE stock SET available = available - ?, reserved = reserved + ? WHERE sku = ?').run(quantity, quantity, sku);

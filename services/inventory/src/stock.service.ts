@@ -1,4 +1,12 @@
-import { ConflictException, Injectable, Logger, NotFoundException, UnprocessableEntityException, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import {
+  ConflictException,
+  Injectable,
+  Logger,
+  NotFoundException,
+  UnprocessableEntityException,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
 import type { CreateReservation, InventoryItem, Reservation } from '@portcullis/contracts';
 import { StockRepository } from './stock.repository';
 
@@ -44,7 +52,9 @@ export class StockService implements OnModuleInit, OnModuleDestroy {
         this.logger.warn(`reservation ${body.id} refused: it was released before this request was served`);
         throw new ConflictException(`reservation ${body.id} was released`);
       case 'mismatch':
-        throw new UnprocessableEntityException(`reservation ${body.id} holds ${result.reservation.quantity} of ${result.reservation.sku}, not ${body.quantity} of ${body.sku}`);
+        throw new UnprocessableEntityException(
+          `reservation ${body.id} holds ${result.reservation.quantity} of ${result.reservation.sku}, not ${body.quantity} of ${body.sku}`,
+        );
     }
   }
 

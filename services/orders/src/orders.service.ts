@@ -68,7 +68,10 @@ export class OrdersService {
     }
     const { order } = stored;
     if (order.status === 'pending' && this.inFlight.has(order.id)) {
-      throw new HttpException({ statusCode: 409, error: 'Conflict', message: `the first request with Idempotency-Key ${key} is still being served; retry later` }, 409);
+      throw new HttpException(
+        { statusCode: 409, error: 'Conflict', message: `the first request with Idempotency-Key ${key} is still being served; retry later` },
+        409,
+      );
     }
     this.logger.log(`Idempotency-Key ${key} seen again: answering with order ${order.id} (${order.status})`);
     if (order.status === 'failed' && stored.failure) throw new HttpException(stored.failure.body, stored.failure.status);
@@ -100,7 +103,11 @@ export class OrdersService {
       // The reservation expired while the charge was under way: give the money back.
       const voided = await this.steps.voidCharge(order);
       if (voided.kind !== 'done') return pending('reservation expired and the void of its charge got no answer');
-      return this.failWith(order, 409, { statusCode: 409, error: 'Conflict', message: 'the reservation expired before the charge went through; the charge was voided' });
+      return this.failWith(order, 409, {
+        statusCode: 409,
+        error: 'Conflict',
+        message: 'the reservation expired before the charge went through; the charge was voided',
+      });
     }
     this.repository.confirm(order.id, charged.value.id, amountCents);
     return { status: 201, order: this.find(order.id) };

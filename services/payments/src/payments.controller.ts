@@ -27,7 +27,11 @@ export class PaymentsController {
     }
     if (result.kind === 'mismatch') {
       throw new HttpException(
-        { statusCode: 422, error: 'Unprocessable Entity', message: `reference ${body.reference} was charged ${result.charge.amountCents} cents, not ${body.amountCents}` },
+        {
+          statusCode: 422,
+          error: 'Unprocessable Entity',
+          message: `reference ${body.reference} was charged ${result.charge.amountCents} cents, not ${body.amountCents}`,
+        },
         HttpStatus.UNPROCESSABLE_ENTITY,
       );
     }

@@ -40,11 +40,15 @@ export function installFaults(fastify: FastifyInstance, service: string, enabled
     ...FAULTS_ROUTE,
     handler: async (request, reply) => {
       if (!enabled) {
-        return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `fault injection is off in ${service}; start it with PORTCULLIS_FAULTS=1` });
+        return reply
+          .code(404)
+          .send({ statusCode: 404, error: 'Not Found', message: `fault injection is off in ${service}; start it with PORTCULLIS_FAULTS=1` });
       }
       const parsed = Faults.safeParse(request.body);
       if (!parsed.success) {
-        return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+        return reply
+          .code(400)
+          .send({ statusCode: 400, error: 'Bad Request', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
       }
       faults = parsed.data.faults;
       log({ level: 'warn', service, message: 'faults set', faults, by: request.peer?.name ?? null });
