@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import type { Client } from 'pg';
 import { SEED_STOCK as SEED } from '../services/inventory/src/stock.repository';
 
 /** The stock inventory's database starts with: every unit of it must stay accounted for. */
@@ -30,31 +31,52 @@ export interface Discrepancies {
   readonly reservedUnits: number;
 }
 
-function rows<T>(file: string, sql: string): T[] {
-  const db = new DatabaseSync(file, { readOnly: true });
-  try {
-    return db.prepare(sql).all() as unknown as T[];
-  } finally {
-    db.close();
-  }
-}
+/** Runs one query against one service's database. */
+export type LedgerReader = <T>(service: string, sql: string) => Promise<T[]>;
 
-export function readLedger(dataDir: string): Ledger {
-  const db = (service: string) => join(dataDir, service, `${service}.db`);
+/** Reads the SQLite files under a data folder, read-only, beside the running services. */
+export const sqliteLedger =
+  (dataDir: string): LedgerReader =>
+  async <T>(service: string, sql: string) => {
+    const db = new DatabaseSync(join(dataDir, service, `${service}.db`), { readOnly: true });
+    try {
+      return db.prepare(sql).all() as unknown as T[];
+    } finally {
+      db.close();
+    }
+  };
+
+/** Reads each service's PostgreSQL database as the superuser. */
+export const postgresLedger =
+  (connect: (database: string) => Client): LedgerReader =>
+  async <T>(service: string, sql: string) => {
+    const client = connect(service);
+    await client.connect();
+    try {
+      return (await client.query(sql)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  };
+
+export async function readLedger(read: LedgerReader): Promise<Ledger> {
   type Stock = { sku: string; available: number; reserved: number; sold: number };
   type OrderRow = { id: string; status: string; sku: string; quantity: number; charge_id: string | null };
   type ChargeRow = { reference: string; id: string; status: string; amount_cents: number };
   type ReservationRow = { id: string; status: string; sku: string; quantity: number };
   return {
-    stock: new Map(rows<Stock>(db('inventory'), 'SELECT * FROM stock').map((s) => [s.sku, { available: s.available, reserved: s.reserved, sold: s.sold }])),
+    stock: new Map((await read<Stock>('inventory', 'SELECT * FROM stock')).map((s) => [s.sku, { available: s.available, reserved: s.reserved, sold: s.sold }])),
     orders: new Map(
-      rows<OrderRow>(db('orders'), 'SELECT * FROM orders').map((o) => [o.id, { status: o.status, sku: o.sku, quantity: o.quantity, chargeId: o.charge_id }]),
+      (await read<OrderRow>('orders', 'SELECT * FROM orders')).map((o) => [
+        o.id,
+        { status: o.status, sku: o.sku, quantity: o.quantity, chargeId: o.charge_id },
+      ]),
     ),
     charges: new Map(
-      rows<ChargeRow>(db('payments'), 'SELECT * FROM charges').map((c) => [c.reference, { id: c.id, status: c.status, amountCents: c.amount_cents }]),
+      (await read<ChargeRow>('payments', 'SELECT * FROM charges')).map((c) => [c.reference, { id: c.id, status: c.status, amountCents: c.amount_cents }]),
     ),
     reservations: new Map(
-      rows<ReservationRow>(db('inventory'), 'SELECT * FROM reservations').map((r) => [r.id, { status: r.status, sku: r.sku, quantity: r.quantity }]),
+      (await read<ReservationRow>('inventory', 'SELECT * FROM reservations')).map((r) => [r.id, { status: r.status, sku: r.sku, quantity: r.quantity }]),
     ),
   };
 }

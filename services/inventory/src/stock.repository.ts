@@ -1,5 +1,13 @@
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { databaseFile, inTransaction, openDatabase, type CreateReservation, type Migration, type InventoryItem, type Reservation } from '@portcullis/contracts';
+import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import {
+  openServiceDatabase,
+  type CreateReservation,
+  type InventoryItem,
+  type Migration,
+  type Reservation,
+  type SqlDatabase,
+  type SqlExecutor,
+} from '@portcullis/contracts';
 
 /** The stock a new database starts with: enough to show a real flow. */
 export const SEED_STOCK: ReadonlyArray<{ sku: string; units: number; unitPriceCents: number }> = [
@@ -27,9 +35,9 @@ const MIGRATIONS: Migration[] = [
      updated_at TEXT NOT NULL
    );
    CREATE INDEX reservations_expiring ON reservations (status, expires_at);`,
-  (db) => {
-    const insert = db.prepare('INSERT INTO stock (sku, available, unit_price_cents) VALUES (?, ?, ?)');
-    for (const line of SEED_STOCK) insert.run(line.sku, line.units, line.unitPriceCents);
+  async (tx) => {
+    for (const line of SEED_STOCK)
+      await tx.run('INSERT INTO stock (sku, available, unit_price_cents) VALUES (?, ?, ?)', line.sku, line.units, line.unitPriceCents);
   },
 ];
 
@@ -64,50 +72,57 @@ export type ReleaseResult = { kind: 'released' | 'tombstone' } | { kind: 'confir
  * Stock and reservations on disk. Every unit is in exactly one of `available`, `reserved` or
  * `sold`, moved between them in one transaction with the reservation it belongs to, so no crash
  * can lose or double a unit. A reservation is keyed by the id its caller chose: a retry finds it.
+ * Rows read before a write are locked (`FOR UPDATE`), so concurrent orders for one SKU queue on
+ * its stock line instead of both taking the last unit.
  */
 @Injectable()
-export class StockRepository implements OnModuleDestroy {
-  private readonly db = openDatabase(databaseFile('inventory'), MIGRATIONS);
+export class StockRepository implements OnModuleInit, OnModuleDestroy {
+  private db!: SqlDatabase;
 
-  list(): InventoryItem[] {
-    return this.db.prepare('SELECT sku, available FROM stock ORDER BY sku').all() as unknown as InventoryItem[];
+  async onModuleInit(): Promise<void> {
+    this.db = await openServiceDatabase('inventory', MIGRATIONS);
   }
 
-  private find(id: string): ReservationRow | undefined {
-    return this.db.prepare('SELECT * FROM reservations WHERE id = ?').get(id) as ReservationRow | undefined;
+  list(): Promise<InventoryItem[]> {
+    return this.db.all<InventoryItem>('SELECT sku, available FROM stock ORDER BY sku');
   }
 
-  reserve({ id, sku, quantity }: CreateReservation, ttlMs: number, now = new Date()): ReserveResult {
-    return inTransaction(this.db, () => {
-      const existing = this.find(id);
+  private find(tx: SqlExecutor, id: string): Promise<ReservationRow | undefined> {
+    return tx.get<ReservationRow>('SELECT * FROM reservations WHERE id = ? FOR UPDATE', id);
+  }
+
+  reserve({ id, sku, quantity }: CreateReservation, ttlMs: number, now = new Date()): Promise<ReserveResult> {
+    return this.db.transaction(async (tx): Promise<ReserveResult> => {
+      const line = await tx.get<{ available: number; unit_price_cents: number }>('SELECT available, unit_price_cents FROM stock WHERE sku = ? FOR UPDATE', sku);
+      // After the stock line's lock: a retry of the same id running at once waits here, then finds the first.
+      const existing = await this.find(tx, id);
       if (existing) {
         if (existing.status === 'released') return { kind: 'released', reservation: toReservation(existing) };
         const same = existing.sku === sku && existing.quantity === quantity;
         return { kind: same ? 'replayed' : 'mismatch', reservation: toReservation(existing) };
       }
-      const line = this.db.prepare('SELECT available, unit_price_cents FROM stock WHERE sku = ?').get(sku) as
-        { available: number; unit_price_cents: number } | undefined;
       if (!line) return { kind: 'unknown_sku' };
       if (line.available < quantity) return { kind: 'short', available: line.available };
-      this.db.prepare('UPDATE stock SET available = available - ?, reserved = reserved + ? WHERE sku = ?').run(quantity, quantity, sku);
+      await tx.run('UPDATE stock SET available = available - ?, reserved = reserved + ? WHERE sku = ?', quantity, quantity, sku);
       const expiresAt = new Date(now.getTime() + ttlMs).toISOString();
-      this.db
-        .prepare("INSERT INTO reservations VALUES (?, ?, ?, ?, 'reserved', ?, ?)")
-        .run(id, sku, quantity, line.unit_price_cents, expiresAt, now.toISOString());
+      await tx.run("INSERT INTO reservations VALUES (?, ?, ?, ?, 'reserved', ?, ?)", id, sku, quantity, line.unit_price_cents, expiresAt, now.toISOString());
       return { kind: 'reserved', reservation: { id, sku, quantity, unitPriceCents: line.unit_price_cents, status: 'reserved', expiresAt } };
     });
   }
 
   /** Reserved -> sold. A reservation that expired (even if not swept yet) was released instead. */
-  confirm(id: string, now = new Date()): ConfirmResult {
-    return inTransaction(this.db, () => {
-      const row = this.find(id);
+  confirm(id: string, now = new Date()): Promise<ConfirmResult> {
+    return this.db.transaction(async (tx): Promise<ConfirmResult> => {
+      const row = await this.find(tx, id);
       if (!row) return { kind: 'missing' };
       if (row.status === 'confirmed') return { kind: 'confirmed', reservation: toReservation(row) };
-      if (row.status === 'reserved' && row.expires_at <= now.toISOString()) this.releaseRow(row, now);
-      if (row.status === 'released' || row.expires_at <= now.toISOString()) return { kind: 'released' };
-      this.db.prepare('UPDATE stock SET reserved = reserved - ?, sold = sold + ? WHERE sku = ?').run(row.quantity, row.quantity, row.sku);
-      this.db.prepare("UPDATE reservations SET status = 'confirmed', updated_at = ? WHERE id = ?").run(now.toISOString(), id);
+      if (row.status === 'released') return { kind: 'released' };
+      if (row.expires_at <= now.toISOString()) {
+        await this.releaseRow(tx, row, now);
+        return { kind: 'released' };
+      }
+      await tx.run('UPDATE stock SET reserved = reserved - ?, sold = sold + ? WHERE sku = ?', row.quantity, row.quantity, row.sku);
+      await tx.run("UPDATE reservations SET status = 'confirmed', updated_at = ? WHERE id = ?", now.toISOString(), id);
       return { kind: 'confirmed', reservation: toReservation({ ...row, status: 'confirmed' }) };
     });
   }
@@ -116,36 +131,41 @@ export class StockRepository implements OnModuleDestroy {
    * Reserved -> available. An id never reserved gets a `released` tombstone, so that a reservation
    * request still on its way (its caller gave up on it) cannot take the stock afterwards.
    */
-  release(id: string, now = new Date()): ReleaseResult {
-    return inTransaction(this.db, () => {
-      const row = this.find(id);
+  release(id: string, now = new Date()): Promise<ReleaseResult> {
+    return this.db.transaction(async (tx): Promise<ReleaseResult> => {
+      let row = await this.find(tx, id);
       if (!row) {
-        this.db.prepare("INSERT INTO reservations VALUES (?, '', 0, 0, 'released', ?, ?)").run(id, now.toISOString(), now.toISOString());
-        return { kind: 'tombstone' };
+        const made = await tx.run(
+          "INSERT INTO reservations VALUES (?, '', 0, 0, 'released', ?, ?) ON CONFLICT (id) DO NOTHING",
+          id,
+          now.toISOString(),
+          now.toISOString(),
+        );
+        if (made === 1) return { kind: 'tombstone' };
+        // The reservation was made between our read and our insert: release it as any other.
+        row = (await this.find(tx, id))!;
       }
       if (row.status === 'confirmed') return { kind: 'confirmed' };
-      if (row.status === 'reserved') this.releaseRow(row, now);
+      if (row.status === 'reserved') await this.releaseRow(tx, row, now);
       return { kind: 'released' };
     });
   }
 
   /** Releases every reservation past its expiry; returns what it released. */
-  expire(now = new Date()): Reservation[] {
-    return inTransaction(this.db, () => {
-      const rows = this.db
-        .prepare("SELECT * FROM reservations WHERE status = 'reserved' AND expires_at <= ?")
-        .all(now.toISOString()) as unknown as ReservationRow[];
-      for (const row of rows) this.releaseRow(row, now);
+  expire(now = new Date()): Promise<Reservation[]> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.all<ReservationRow>("SELECT * FROM reservations WHERE status = 'reserved' AND expires_at <= ? FOR UPDATE", now.toISOString());
+      for (const row of rows) await this.releaseRow(tx, row, now);
       return rows.map(toReservation);
     });
   }
 
-  private releaseRow(row: ReservationRow, now: Date): void {
-    this.db.prepare('UPDATE stock SET available = available + ?, reserved = reserved - ? WHERE sku = ?').run(row.quantity, row.quantity, row.sku);
-    this.db.prepare("UPDATE reservations SET status = 'released', updated_at = ? WHERE id = ?").run(now.toISOString(), row.id);
+  private async releaseRow(tx: SqlExecutor, row: ReservationRow, now: Date): Promise<void> {
+    await tx.run('UPDATE stock SET available = available + ?, reserved = reserved - ? WHERE sku = ?', row.quantity, row.quantity, row.sku);
+    await tx.run("UPDATE reservations SET status = 'released', updated_at = ? WHERE id = ?", now.toISOString(), row.id);
   }
 
-  onModuleDestroy(): void {
-    this.db.close();
+  async onModuleDestroy(): Promise<void> {
+    await this.db?.close();
   }
 }

@@ -27,19 +27,19 @@ export class StockService implements OnModuleInit, OnModuleDestroy {
   constructor(private readonly repository: StockRepository) {}
 
   onModuleInit(): void {
-    this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS).unref();
+    this.sweeper = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS).unref();
   }
 
   onModuleDestroy(): void {
     clearInterval(this.sweeper);
   }
 
-  list(): InventoryItem[] {
+  list(): Promise<InventoryItem[]> {
     return this.repository.list();
   }
 
-  reserve(body: CreateReservation): Reservation {
-    const result = this.repository.reserve(body, this.ttlMs);
+  async reserve(body: CreateReservation): Promise<Reservation> {
+    const result = await this.repository.reserve(body, this.ttlMs);
     switch (result.kind) {
       case 'reserved':
       case 'replayed':
@@ -58,23 +58,23 @@ export class StockService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  confirm(id: string): Reservation {
-    const result = this.repository.confirm(id);
+  async confirm(id: string): Promise<Reservation> {
+    const result = await this.repository.confirm(id);
     if (result.kind === 'missing') throw new NotFoundException(`unknown reservation ${id}`);
     if (result.kind === 'released') throw new ConflictException(`reservation ${id} was released or expired`);
     return result.reservation;
   }
 
   /** Gives reserved stock back (the charge for it failed); idempotent, and it forbids a late reservation of the id. */
-  release(id: string): void {
-    const result = this.repository.release(id);
+  async release(id: string): Promise<void> {
+    const result = await this.repository.release(id);
     if (result.kind === 'confirmed') throw new ConflictException(`reservation ${id} is confirmed; its stock is sold`);
     this.logger.log(`reservation ${id} released${result.kind === 'tombstone' ? ' before it was made' : ''}`);
   }
 
-  private sweep(): void {
+  private async sweep(): Promise<void> {
     try {
-      for (const expired of this.repository.expire()) {
+      for (const expired of await this.repository.expire()) {
         this.logger.warn(`reservation ${expired.id} expired unconfirmed; ${expired.quantity} of ${expired.sku} back in stock`);
       }
     } catch (error) {

@@ -26,7 +26,7 @@ export class OrdersController {
   }
 
   @Get(':id')
-  find(@Param('id', new ZodPipe(Id)) id: string): Order {
+  find(@Param('id', new ZodPipe(Id)) id: string): Promise<Order> {
     return this.orders.find(id);
   }
 }

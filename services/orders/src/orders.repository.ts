@@ -1,5 +1,5 @@
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { databaseFile, inTransaction, openDatabase, type CreateOrder, type Order } from '@portcullis/contracts';
+import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { openServiceDatabase, type CreateOrder, type Order, type SqlDatabase } from '@portcullis/contracts';
 
 const MIGRATIONS = [
   `CREATE TABLE orders (
@@ -65,48 +65,68 @@ export const requestFingerprint = ({ sku, quantity }: CreateOrder): string => JS
  * its next step or answers, so a SIGKILL at any point leaves an order the reconciler can finish.
  */
 @Injectable()
-export class OrdersRepository implements OnModuleDestroy {
-  private readonly db = openDatabase(databaseFile('orders'), MIGRATIONS);
+export class OrdersRepository implements OnModuleInit, OnModuleDestroy {
+  private db!: SqlDatabase;
 
-  find(id: string): StoredOrder | undefined {
-    const row = this.db.prepare('SELECT * FROM orders WHERE id = ?').get(id) as OrderRow | undefined;
+  async onModuleInit(): Promise<void> {
+    this.db = await openServiceDatabase('orders', MIGRATIONS);
+  }
+
+  async find(id: string): Promise<StoredOrder | undefined> {
+    const row = await this.db.get<OrderRow>('SELECT * FROM orders WHERE id = ?', id);
     return row && toStored(row);
   }
 
-  /** Creates the order for `key`, or returns the one that key already made. */
-  createOnce(key: string, order: Order, request: string): { created: boolean; stored: StoredOrder } {
-    return inTransaction(this.db, () => {
-      const row = this.db.prepare('SELECT * FROM orders WHERE idempotency_key = ?').get(key) as OrderRow | undefined;
-      if (row) return { created: false, stored: toStored(row) };
-      this.db
-        .prepare("INSERT INTO orders VALUES (?, ?, ?, ?, ?, 'pending', NULL, ?, NULL, NULL, NULL, ?, ?)")
-        .run(order.id, key, request, order.sku, order.quantity, order.reservationId, order.createdAt, order.createdAt);
-      return { created: true, stored: { order, request, failure: null } };
+  /** Creates the order for `key`, or returns the one that key already made (two requests at once included). */
+  createOnce(key: string, order: Order, request: string): Promise<{ created: boolean; stored: StoredOrder }> {
+    return this.db.transaction(async (tx) => {
+      const made = await tx.run(
+        "INSERT INTO orders VALUES (?, ?, ?, ?, ?, 'pending', NULL, ?, NULL, NULL, NULL, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
+        order.id,
+        key,
+        request,
+        order.sku,
+        order.quantity,
+        order.reservationId,
+        order.createdAt,
+        order.createdAt,
+      );
+      if (made === 1) return { created: true, stored: { order, request, failure: null } };
+      const row = (await tx.get<OrderRow>('SELECT * FROM orders WHERE idempotency_key = ?', key))!;
+      return { created: false, stored: toStored(row) };
     });
   }
 
-  setAmount(id: string, amountCents: number): void {
-    this.db.prepare('UPDATE orders SET amount_cents = ?, updated_at = ? WHERE id = ?').run(amountCents, new Date().toISOString(), id);
+  async setAmount(id: string, amountCents: number): Promise<void> {
+    await this.db.run('UPDATE orders SET amount_cents = ?, updated_at = ? WHERE id = ?', amountCents, new Date().toISOString(), id);
   }
 
-  confirm(id: string, chargeId: string, amountCents: number): void {
-    this.db
-      .prepare("UPDATE orders SET status = 'confirmed', charge_id = ?, amount_cents = ?, updated_at = ? WHERE id = ? AND status = 'pending'")
-      .run(chargeId, amountCents, new Date().toISOString(), id);
+  async confirm(id: string, chargeId: string, amountCents: number): Promise<void> {
+    await this.db.run(
+      "UPDATE orders SET status = 'confirmed', charge_id = ?, amount_cents = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
+      chargeId,
+      amountCents,
+      new Date().toISOString(),
+      id,
+    );
   }
 
-  fail(id: string, status: number, body: object): void {
-    this.db
-      .prepare("UPDATE orders SET status = 'failed', failure_status = ?, failure_body = ?, updated_at = ? WHERE id = ? AND status = 'pending'")
-      .run(status, JSON.stringify(body), new Date().toISOString(), id);
+  async fail(id: string, status: number, body: object): Promise<void> {
+    await this.db.run(
+      "UPDATE orders SET status = 'failed', failure_status = ?, failure_body = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
+      status,
+      JSON.stringify(body),
+      new Date().toISOString(),
+      id,
+    );
   }
 
-  pending(limit = 100): Order[] {
-    const rows = this.db.prepare("SELECT * FROM orders WHERE status = 'pending' ORDER BY created_at LIMIT ?").all(limit) as unknown as OrderRow[];
+  async pending(limit = 100): Promise<Order[]> {
+    const rows = await this.db.all<OrderRow>("SELECT * FROM orders WHERE status = 'pending' ORDER BY created_at LIMIT ?", limit);
     return rows.map((row) => toStored(row).order);
   }
 
-  onModuleDestroy(): void {
-    this.db.close();
+  async onModuleDestroy(): Promise<void> {
+    await this.db?.close();
   }
 }

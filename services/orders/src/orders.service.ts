@@ -43,7 +43,7 @@ export class OrdersService {
       createdAt: new Date().toISOString(),
     };
     const request = requestFingerprint(body);
-    const { created, stored } = this.repository.createOnce(key, fresh, request);
+    const { created, stored } = await this.repository.createOnce(key, fresh, request);
     if (!created) return this.replay(key, stored, request);
     this.inFlight.add(id);
     try {
@@ -53,8 +53,8 @@ export class OrdersService {
     }
   }
 
-  find(id: string): Order {
-    const stored = this.repository.find(id);
+  async find(id: string): Promise<Order> {
+    const stored = await this.repository.find(id);
     if (!stored) throw new NotFoundException(`no order ${id}`);
     return stored.order;
   }
@@ -79,15 +79,15 @@ export class OrdersService {
   }
 
   private async run(order: Order): Promise<Placed> {
-    const pending = (why: string): Placed => {
+    const pending = async (why: string): Promise<Placed> => {
       this.logger.warn(`order ${order.id} pending: ${why}; the reconciler will settle it`);
-      return { status: 202, order: this.find(order.id) };
+      return { status: 202, order: await this.find(order.id) };
     };
     const reserved = await this.steps.reserve(order);
     if (reserved.kind === 'unknown') return pending(`reservation outcome unknown (${reserved.reason})`);
     if (reserved.kind === 'refused') return this.failWith(order, reserved.status, reserved.body);
     const amountCents = reserved.value.quantity * reserved.value.unitPriceCents;
-    this.repository.setAmount(order.id, amountCents);
+    await this.repository.setAmount(order.id, amountCents);
 
     const charged = await this.steps.charge(order, amountCents);
     if (charged.kind === 'unknown') return pending(`charge outcome unknown (${charged.reason})`);
@@ -109,12 +109,12 @@ export class OrdersService {
         message: 'the reservation expired before the charge went through; the charge was voided',
       });
     }
-    this.repository.confirm(order.id, charged.value.id, amountCents);
-    return { status: 201, order: this.find(order.id) };
+    await this.repository.confirm(order.id, charged.value.id, amountCents);
+    return { status: 201, order: await this.find(order.id) };
   }
 
-  private failWith(order: Order, status: number, body: object): never {
-    this.repository.fail(order.id, status, body);
+  private async failWith(order: Order, status: number, body: object): Promise<never> {
+    await this.repository.fail(order.id, status, body);
     this.logger.warn(`order ${order.id} failed (${status}): ${JSON.stringify(body)}`);
     throw new HttpException(body, status);
   }

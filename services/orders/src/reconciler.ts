@@ -41,7 +41,7 @@ export class Reconciler implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.running) return;
     this.running = true;
     try {
-      const due = this.repository.pending().filter((order) => !this.orders.inFlight.has(order.id));
+      const due = (await this.repository.pending()).filter((order) => !this.orders.inFlight.has(order.id));
       // In parallel: one stalled peer must not hold up every other order behind it.
       await Promise.all(due.map((order) => this.settle(order)));
     } catch (error) {
@@ -58,7 +58,7 @@ export class Reconciler implements OnApplicationBootstrap, OnModuleDestroy {
       const confirmed = await this.steps.confirmStock(order);
       if (confirmed.kind === 'unknown') return;
       if (confirmed.kind === 'done') {
-        this.repository.confirm(order.id, charge.value.id, charge.value.amountCents);
+        await this.repository.confirm(order.id, charge.value.id, charge.value.amountCents);
         this.logger.log(`order ${order.id} confirmed by the reconciler: charge ${charge.value.id} was captured`);
         return;
       }
@@ -73,7 +73,7 @@ export class Reconciler implements OnApplicationBootstrap, OnModuleDestroy {
     if (released.kind === 'unknown') return;
     if (released.kind === 'refused') this.logger.error(`order ${order.id}: inventory refused to release ${order.reservationId} (${released.status})`);
     const body = { statusCode: 502, error: 'Bad Gateway', message: 'the order could not be completed; nothing was charged' };
-    this.repository.fail(order.id, 502, body);
+    await this.repository.fail(order.id, 502, body);
     this.logger.warn(`order ${order.id} failed by the reconciler: charge voided (${voided.value.amountCents} cents refunded), stock released`);
   }
 }

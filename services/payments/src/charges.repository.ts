@@ -1,5 +1,5 @@
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { databaseFile, inTransaction, newId, openDatabase, type Charge } from '@portcullis/contracts';
+import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { newId, openServiceDatabase, type Charge, type SqlDatabase, type SqlExecutor } from '@portcullis/contracts';
 
 const MIGRATIONS = [
   `CREATE TABLE charges (
@@ -21,7 +21,7 @@ interface ChargeRow {
 
 const toCharge = (row: ChargeRow): Charge => ({ id: row.id, reference: row.reference, amountCents: row.amount_cents, status: row.status });
 
-export type CaptureResult = { kind: 'captured' | 'replayed'; charge: Charge } | { kind: 'voided'; charge: Charge } | { kind: 'mismatch'; charge: Charge };
+export type CaptureResult = { kind: 'captured' | 'replayed' | 'voided' | 'mismatch'; charge: Charge };
 
 /**
  * Charges, one per reference, on disk before any answer. The reference is the idempotency key:
@@ -30,44 +30,53 @@ export type CaptureResult = { kind: 'captured' | 'replayed'; charge: Charge } | 
  * queue, answered late) cannot take the money afterwards.
  */
 @Injectable()
-export class ChargesRepository implements OnModuleDestroy {
-  private readonly db = openDatabase(databaseFile('payments'), MIGRATIONS);
+export class ChargesRepository implements OnModuleInit, OnModuleDestroy {
+  private db!: SqlDatabase;
 
-  find(reference: string): Charge | undefined {
-    const row = this.db.prepare('SELECT * FROM charges WHERE reference = ?').get(reference) as ChargeRow | undefined;
+  async onModuleInit(): Promise<void> {
+    this.db = await openServiceDatabase('payments', MIGRATIONS);
+  }
+
+  async find(reference: string): Promise<Charge | undefined> {
+    const row = await this.db.get<ChargeRow>('SELECT * FROM charges WHERE reference = ?', reference);
     return row && toCharge(row);
   }
 
-  capture(reference: string, amountCents: number): CaptureResult {
-    return inTransaction(this.db, () => {
-      const existing = this.find(reference);
-      if (existing) {
-        if (existing.status === 'voided') return { kind: 'voided', charge: existing };
-        return { kind: existing.amountCents === amountCents ? 'replayed' : 'mismatch', charge: existing };
-      }
+  /** The charge, locked until the transaction ends (after the insert that made sure it exists). */
+  private async locked(tx: SqlExecutor, reference: string): Promise<Charge> {
+    return toCharge((await tx.get<ChargeRow>('SELECT * FROM charges WHERE reference = ? FOR UPDATE', reference))!);
+  }
+
+  capture(reference: string, amountCents: number): Promise<CaptureResult> {
+    return this.db.transaction(async (tx) => {
       const now = new Date().toISOString();
-      const id = newId('chg');
-      this.db.prepare('INSERT INTO charges VALUES (?, ?, ?, ?, ?, ?)').run(reference, id, amountCents, 'captured', now, now);
-      return { kind: 'captured', charge: { id, reference, amountCents, status: 'captured' } };
+      // Two requests for one reference at once: the second waits on the first's row, then finds it.
+      const inserted = await tx.run(
+        "INSERT INTO charges VALUES (?, ?, ?, 'captured', ?, ?) ON CONFLICT (reference) DO NOTHING",
+        reference,
+        newId('chg'),
+        amountCents,
+        now,
+        now,
+      );
+      const charge = await this.locked(tx, reference);
+      if (inserted === 1) return { kind: 'captured', charge };
+      if (charge.status === 'voided') return { kind: 'voided', charge };
+      return { kind: charge.amountCents === amountCents ? 'replayed' : 'mismatch', charge };
     });
   }
 
   /** Refunds a captured charge, or forbids a future one; either way the reference ends `voided`. */
-  void(reference: string): Charge {
-    return inTransaction(this.db, () => {
+  void(reference: string): Promise<Charge> {
+    return this.db.transaction(async (tx) => {
       const now = new Date().toISOString();
-      const existing = this.find(reference);
-      if (!existing) {
-        const id = newId('chg');
-        this.db.prepare('INSERT INTO charges VALUES (?, ?, 0, ?, ?, ?)').run(reference, id, 'voided', now, now);
-        return { id, reference, amountCents: 0, status: 'voided' };
-      }
-      this.db.prepare("UPDATE charges SET status = 'voided', updated_at = ? WHERE reference = ?").run(now, reference);
-      return { ...existing, status: 'voided' };
+      await tx.run("INSERT INTO charges VALUES (?, ?, 0, 'voided', ?, ?) ON CONFLICT (reference) DO NOTHING", reference, newId('chg'), now, now);
+      await tx.run("UPDATE charges SET status = 'voided', updated_at = ? WHERE reference = ?", now, reference);
+      return this.locked(tx, reference);
     });
   }
 
-  onModuleDestroy(): void {
-    this.db.close();
+  async onModuleDestroy(): Promise<void> {
+    await this.db?.close();
   }
 }

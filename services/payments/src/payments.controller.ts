@@ -13,14 +13,14 @@ export class PaymentsController {
 
   /** Idempotent by `reference`: the same reference and amount returns the first charge, never a second one. */
   @Post()
-  charge(@Body(new ZodPipe(CreateCharge)) body: CreateCharge): Charge {
+  async charge(@Body(new ZodPipe(CreateCharge)) body: CreateCharge): Promise<Charge> {
     if (body.amountCents > CHARGE_LIMIT_CENTS) {
       throw new HttpException(
         { statusCode: 402, error: 'Payment Required', message: `charges above ${CHARGE_LIMIT_CENTS} cents are declined` },
         HttpStatus.PAYMENT_REQUIRED,
       );
     }
-    const result = this.charges.capture(body.reference, body.amountCents);
+    const result = await this.charges.capture(body.reference, body.amountCents);
     if (result.kind === 'voided') {
       this.logger.warn(`charge ${body.reference} refused: it was voided before this request was served`);
       throw new HttpException({ statusCode: 409, error: 'Conflict', message: `charge ${body.reference} was voided` }, HttpStatus.CONFLICT);
@@ -41,16 +41,16 @@ export class PaymentsController {
 
   /** What became of a charge whose answer the caller never got: the saga's in-doubt question. */
   @Get(':reference')
-  find(@Param('reference', new ZodPipe(ChargeReference)) reference: string): Charge {
-    const charge = this.charges.find(reference);
+  async find(@Param('reference', new ZodPipe(ChargeReference)) reference: string): Promise<Charge> {
+    const charge = await this.charges.find(reference);
     if (!charge) throw new NotFoundException(`no charge ${reference}`);
     return charge;
   }
 
   @Post(':reference/void')
   @HttpCode(200)
-  void(@Param('reference', new ZodPipe(ChargeReference)) reference: string): Charge {
-    const charge = this.charges.void(reference);
+  async void(@Param('reference', new ZodPipe(ChargeReference)) reference: string): Promise<Charge> {
+    const charge = await this.charges.void(reference);
     this.logger.warn(`charge ${reference} voided (${charge.amountCents} cents refunded)`);
     return charge;
   }

@@ -97,7 +97,8 @@ export class MeshClient {
         path,
         method,
         signal,
-        ...(budget.underDeadline ? { headersTimeout: budget.ms, bodyTimeout: budget.ms } : {}),
+        // Under a deadline the signal ends the call; undici's own timers (coarse, about half a second) only back it up.
+        ...(budget.underDeadline ? { headersTimeout: budget.ms + 1_000, bodyTimeout: budget.ms + 1_000 } : {}),
         headers: { ...extra.headers, ...budget.headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
