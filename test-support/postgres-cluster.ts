@@ -1,11 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { authorityFiles, generateRsaKey, leafProfile, readAuthority, signCertificate } from '@portcullis/pki';
 
-/** Debian's PostgreSQL (tools/prerequisites.sh installs it). */
-export const PG_BIN = '/usr/lib/postgresql/15/bin';
+/** Debian's PostgreSQL, the newest installed (tools/prerequisites.sh installs it; Debian 12 has 15). */
+export const PG_BIN = join(
+  '/usr/lib/postgresql',
+  readdirSync('/usr/lib/postgresql')
+    .sort((a, b) => Number(b) - Number(a))
+    .at(0) ?? '15',
+  'bin',
+);
 
 export interface PostgresCluster {
   readonly host: string;

@@ -24,6 +24,7 @@ requirements=(
   "iproute2|command -v ss"
   "testssl.sh|command -v testssl"
   "faketime|ls /usr/lib/*/faketime/libfaketimeMT.so.1"
+  "postgresql|ls /usr/lib/postgresql/*/bin/initdb"
 )
 
 missing=()
