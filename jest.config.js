@@ -11,7 +11,8 @@ const shared = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }] },
   moduleNameMapper: {
     '^@portcullis/mesh$': '<rootDir>/tools/mesh/src',
-    '^@portcullis/(manifest|pki|trust|contracts)$': '<rootDir>/libs/$1/src',
+    '^@portcullis/trust/nest$': '<rootDir>/libs/trust/src/nest',
+    '^@portcullis/(layout|manifest|pki|trust|contracts)$': '<rootDir>/libs/$1/src',
   },
 };
 

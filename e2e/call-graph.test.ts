@@ -1,4 +1,5 @@
-import { MeshCallError, MeshClient, identityFiles, IdentitySource, svidRules } from '@portcullis/trust';
+import { identityFiles } from '@portcullis/layout';
+import { MeshCallError, MeshClient, IdentitySource, svidRules } from '@portcullis/trust';
 import { parseManifest } from '@portcullis/manifest';
 import { readFileSync } from 'node:fs';
 import { curl } from '../test-support/outside-clients';

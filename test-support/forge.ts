@@ -12,7 +12,7 @@ import {
   type CertificateSpec,
   type Issuer,
 } from '@portcullis/pki';
-import { identityFiles, type IdentityFiles } from '@portcullis/trust';
+import { identityFiles, type IdentityFiles } from '@portcullis/layout';
 
 /** Hostile or broken certificates, made at run time with the same CA code the mesh uses. */
 

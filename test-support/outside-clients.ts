@@ -17,9 +17,8 @@ export interface CurlResult {
   readonly stderr: string;
 }
 
-/** `env`: for curl's own environment (the clock test moves its clock with libfaketime). */
-export function curl(url: string, identity: CurlIdentity, extra: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): CurlResult {
-  const args = [
+function curlArgs(url: string, identity: CurlIdentity, extra: readonly string[]): string[] {
+  return [
     '--silent',
     '--show-error',
     '--max-time', '10',
@@ -30,10 +29,31 @@ export function curl(url: string, identity: CurlIdentity, extra: readonly string
     ...extra,
     url,
   ];
-  const run = spawnSync('curl', args, { env, encoding: 'utf8' });
-  const lines = run.stdout.split('\n');
+}
+
+function curlResult(stdout: string, exitCode: number | null, stderr: string): CurlResult {
+  const lines = stdout.split('\n');
   const status = Number(lines.pop());
-  return { status, body: lines.join('\n'), exitCode: run.status ?? -1, stderr: run.stderr };
+  return { status, body: lines.join('\n'), exitCode: exitCode ?? -1, stderr };
+}
+
+/** `env`: for curl's own environment (the clock test moves its clock with libfaketime). */
+export function curl(url: string, identity: CurlIdentity, extra: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): CurlResult {
+  const run = spawnSync('curl', curlArgs(url, identity, extra), { env, encoding: 'utf8' });
+  return curlResult(run.stdout, run.status, run.stderr);
+}
+
+/** `curl` without blocking the test's event loop, for when something in the test's own process must keep running. */
+export function curlAsync(url: string, identity: CurlIdentity, extra: readonly string[] = []): Promise<CurlResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('curl', curlArgs(url, identity, extra), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve(curlResult(stdout, code, stderr)));
+  });
 }
 
 export function curlJson(url: string, identity: CurlIdentity, body?: unknown, extra: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): CurlResult & { json: unknown } {

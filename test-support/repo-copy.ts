@@ -9,9 +9,22 @@ import { REPO_ROOT, tempDir } from './temp-mesh';
  * its node_modules links, and the build and test configuration.
  */
 const COPIED = [
-  'mesh.yaml', 'docker-compose.yml', 'README.md', 'package.json', 'pnpm-workspace.yaml',
-  'tsconfig.json', 'tsconfig.base.json', 'tsconfig.test.json', 'jest.config.js',
-  'libs', 'services', 'tools/mesh', 'bench', 'test-support', 'e2e',
+  'mesh.yaml',
+  'docker-compose.yml',
+  'deploy',
+  'README.md',
+  'package.json',
+  'pnpm-workspace.yaml',
+  'tsconfig.json',
+  'tsconfig.base.json',
+  'tsconfig.test.json',
+  'jest.config.js',
+  'libs',
+  'services',
+  'tools/mesh',
+  'bench',
+  'test-support',
+  'e2e',
 ];
 
 /**

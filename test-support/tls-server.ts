@@ -1,11 +1,12 @@
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import type { Manifest } from '@portcullis/manifest';
+import { identityFiles } from '@portcullis/layout';
 import {
   FAULTS_ROUTE,
   AuditLog,
+  ConnectionAdmission,
   hardenTlsServer,
-  identityFiles,
   IdentitySource,
   loadIdentity,
   meshFastifyOptions,
@@ -36,7 +37,8 @@ function expectationFor(manifest: Manifest, name: string) {
  * (the same options, authorization and hardening, without NestJS), presenting
  * `presenting`'s certificate and enforcing `service`'s policy, on an ephemeral
  * loopback port. Every handler records that it ran, so a test can tell that a
- * refused request never reached it.
+ * refused request never reached it. `reportEveryMs`: how often the admission
+ * writes its summary of what it shed, into `shedLog`.
  */
 export async function startTrustedServer(
   manifest: Manifest,
@@ -45,13 +47,16 @@ export async function startTrustedServer(
   presenting = service,
   limits: Partial<ServerLimits> = {},
   auditLimits: Partial<AuditLimits> = {},
+  reportEveryMs?: number,
 ) {
   const reached: string[] = [];
   const audit: string[] = [];
+  const shedLog: string[] = [];
   const source = sourceOf(manifest, certsDir, presenting);
   const all = { ...SERVER_LIMITS, ...limits };
   const auditLog = new AuditLog((line) => audit.push(line), { limits: auditLimits });
-  const context = { service, manifest, source, audit: auditLog, limits: all };
+  const admission = new ConnectionAdmission({ service, limits: all, log: (line) => shedLog.push(line), ...(reportEveryMs ? { reportEveryMs } : {}) });
+  const context = { service, manifest, source, audit: auditLog, limits: all, admission };
   const fastify = Fastify(meshFastifyOptions(source, manifest.tls.minVersion, all));
   secureFastify(fastify, context);
   // PUT /faults is served by the trust library itself (secureFastify).
@@ -69,5 +74,5 @@ export async function startTrustedServer(
   hardenTlsServer(fastify.server, context);
   await fastify.listen({ host: '127.0.0.1', port: 0 });
   const port = (fastify.server.address() as AddressInfo).port;
-  return { fastify, port, reached, audit, auditLog, source, close: () => fastify.close() };
+  return { fastify, port, reached, audit, auditLog, shedLog, admission, source, close: () => fastify.close() };
 }

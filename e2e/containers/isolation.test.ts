@@ -1,7 +1,7 @@
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GenericContainer, Wait } from 'testcontainers';
-import { identityFiles } from '@portcullis/trust';
+import { identityFiles } from '@portcullis/layout';
 import { forgeLeaf, foreignAuthority } from '../../test-support/forge';
 import { curl } from '../../test-support/outside-clients';
 import { tempDir } from '../../test-support/temp-mesh';

@@ -3,8 +3,8 @@ import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadManifest, originOf } from '@portcullis/manifest';
-import { composeProblems, identityTable, policyTable } from '@portcullis/mesh';
-import { identityFiles } from '@portcullis/trust';
+import { composeProblems, identityTable, kubernetesProblems, policyTable } from '@portcullis/mesh';
+import { identityFiles } from '@portcullis/layout';
 import { eventually } from '../../test-support/eventually';
 import { curlJson } from '../../test-support/outside-clients';
 import { repoCopy } from '../../test-support/repo-copy';
@@ -35,10 +35,14 @@ describe('mesh add service, in a copy of the repository', () => {
   let said = '';
 
   beforeAll(() => {
-    said = run(process.execPath, [join(copy.dir, 'tools/mesh/dist/cli.js'), 'add', 'service', NEW, '--callers', CALLER, ...ROUTES.flatMap((r) => ['--route', r])], {
-      PORTCULLIS_MANIFEST: manifestFile,
-      PORTCULLIS_CERTS: join(copy.dir, 'certs'),
-    });
+    said = run(
+      process.execPath,
+      [join(copy.dir, 'tools/mesh/dist/cli.js'), 'add', 'service', NEW, '--callers', CALLER, ...ROUTES.flatMap((r) => ['--route', r])],
+      {
+        PORTCULLIS_MANIFEST: manifestFile,
+        PORTCULLIS_CERTS: join(copy.dir, 'certs'),
+      },
+    );
     // `pnpm install` would link the new package's dependencies; they are the ones payments has (a unit test keeps the template so).
     symlinkSync(join(copy.dir, 'services/payments/node_modules'), join(copy.dir, 'services', NEW, 'node_modules'));
     run(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-b']);
@@ -57,6 +61,7 @@ describe('mesh add service, in a copy of the repository', () => {
     expect([...manifest.services.keys()]).toEqual([...original.services.keys(), NEW]);
     expect(manifest.services.get(CALLER)!.calls).toContain(NEW);
     expect(composeProblems(manifest, readFileSync(join(copy.dir, 'docker-compose.yml'), 'utf8'))).toEqual([]);
+    expect(kubernetesProblems(manifest)).toEqual([]);
     const readme = readFileSync(join(copy.dir, 'README.md'), 'utf8');
     expect(/<!-- mesh tables -->\n([\s\S]*?)\n<!-- \/mesh tables -->/.exec(readme)?.[1]).toBe(`${identityTable(manifest)}\n\n${policyTable(manifest)}`);
     expect(JSON.parse(readFileSync(join(copy.dir, 'tsconfig.json'), 'utf8')).references).toContainEqual({ path: `services/${NEW}` });
@@ -65,11 +70,15 @@ describe('mesh add service, in a copy of the repository', () => {
   });
 
   it("builds a service whose own test passes in the repository's test run", () => {
-    const out = spawnSync(process.execPath, ['--experimental-vm-modules', join(REPO_ROOT, 'node_modules/jest/bin/jest.js'), `services/${NEW}/test`, '--selectProjects', 'unit'], {
-      cwd: copy.dir,
-      encoding: 'utf8',
-      timeout: 90_000,
-    });
+    const out = spawnSync(
+      process.execPath,
+      ['--experimental-vm-modules', join(REPO_ROOT, 'node_modules/jest/bin/jest.js'), `services/${NEW}/test`, '--selectProjects', 'unit'],
+      {
+        cwd: copy.dir,
+        encoding: 'utf8',
+        timeout: 90_000,
+      },
+    );
     expect(out.stderr).toMatch(new RegExp(`PASS unit services/${NEW}/test/${NEW}\\.controller\\.test\\.ts`));
     expect(out.status).toBe(0);
   });
@@ -89,7 +98,10 @@ describe('mesh add service, in a copy of the repository', () => {
     createInterface({ input: up.stdout! }).on('line', (line) => printed.push(line));
     const exited = new Promise((resolve) => up.once('exit', resolve));
     try {
-      await eventually('the mesh to be ready', () => printed.some((line) => line.startsWith('Portcullis mesh ready')), { withinMs: 60_000, everyMs: 200 }).catch((error: Error) => {
+      await eventually('the mesh to be ready', () => printed.some((line) => line.startsWith('Portcullis mesh ready')), {
+        withinMs: 60_000,
+        everyMs: 200,
+      }).catch((error: Error) => {
         throw new Error(`${error.message}; the runner said:\n${printed.join('\n')}`);
       });
       expect(printed.find((line) => line.startsWith('Portcullis mesh ready'))).toContain(NEW);

@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { originOf } from '@portcullis/manifest';
-import { identityFiles } from '@portcullis/trust';
+import { identityFiles } from '@portcullis/layout';
 import { eventually } from '../../test-support/eventually';
 import { curlJson } from '../../test-support/outside-clients';
 import { relocatedManifest, REPO_ROOT, tempDir } from '../../test-support/temp-mesh';

@@ -2,7 +2,7 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadManifest, originOf } from '@portcullis/manifest';
 import { runDrill, startLocalMesh, type LocalMesh } from '@portcullis/mesh';
-import { identityFiles } from '@portcullis/trust';
+import { identityFiles } from '@portcullis/layout';
 import { eventually } from '../../test-support/eventually';
 import { curl } from '../../test-support/outside-clients';
 import { relocatedManifest, tempDir } from '../../test-support/temp-mesh';

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { originOf } from '@portcullis/manifest';
 import { DEMO_CLIENT, runSoak, startLocalMesh, type LocalMesh, type SoakReport } from '@portcullis/mesh';
-import { identityFiles } from '@portcullis/trust';
+import { identityFiles } from '@portcullis/layout';
 import { relocatedManifest, tempDir } from '../../test-support/temp-mesh';
 
 /**

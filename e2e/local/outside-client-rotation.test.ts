@@ -4,7 +4,7 @@ import { copyFileSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileS
 import { join } from 'node:path';
 import { originOf } from '@portcullis/manifest';
 import { startLocalMesh, type LocalMesh } from '@portcullis/mesh';
-import { DATA_LINK, identityFiles, pemCertificates } from '@portcullis/trust';
+import { DATA_LINK, identityFiles, pemCertificates } from '@portcullis/layout';
 import { editedManifest, REPO_ROOT, tempDir } from '../../test-support/temp-mesh';
 
 /**

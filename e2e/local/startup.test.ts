@@ -3,7 +3,8 @@ import { copyFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { addressOf, parseManifest } from '@portcullis/manifest';
-import { displayPath, identityFiles } from '@portcullis/trust';
+import { identityFiles } from '@portcullis/layout';
+import { displayPath } from '@portcullis/trust';
 import { curl } from '../../test-support/outside-clients';
 import { editedManifest, lineOf, MANIFEST_FILE, REPO_ROOT, repoManifest, tempCerts, tempDir } from '../../test-support/temp-mesh';
 

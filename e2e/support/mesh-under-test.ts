@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { loadManifest, type Address, type Manifest } from '@portcullis/manifest';
 import { curlExample } from '@portcullis/mesh';
-import { identityFiles, type IdentityFiles } from '@portcullis/trust';
+import { identityFiles, type IdentityFiles } from '@portcullis/layout';
 
 /** How a test on this machine reaches one service of the mesh under test. */
 export interface Endpoint {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds a local stand-in for the official node:26-bookworm-slim image, for machines that
 # reach Debian's archive and the npm registry but no container registry (our CI):
-# Debian bookworm (minbase, from the archive) + a Node 26 binary and npm (from the npm registry).
+# Debian bookworm (minbase, from the archive; libatomic1, which Node 26 links against) + the Node of
+# .nvmrc and npm (from the npm registry).
 # Usage: tools/containers/base-image.sh [tag]     (default tag: portcullis/node:26-local)
 set -euo pipefail
 
@@ -16,7 +17,7 @@ trap 'rm -rf "$work"' EXIT
 rootfs="$work/rootfs"
 
 echo "debootstrap bookworm into $rootfs (about a minute)"
-debootstrap --variant=minbase --include=ca-certificates bookworm "$rootfs" http://deb.debian.org/debian >"$work/debootstrap.log" 2>&1 \
+debootstrap --variant=minbase --include=ca-certificates,libatomic1 bookworm "$rootfs" http://deb.debian.org/debian >"$work/debootstrap.log" 2>&1 \
   || { tail -20 "$work/debootstrap.log"; exit 1; }
 
 echo "adding Node 26 and npm from the npm registry"

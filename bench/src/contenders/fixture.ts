@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadManifest, type Manifest } from '@portcullis/manifest';
 import { issueMeshCertificates } from '@portcullis/pki';
-import { identityFiles, loadIdentity, svidRules } from '@portcullis/trust';
+import { identityFiles } from '@portcullis/layout';
+import { loadIdentity, svidRules } from '@portcullis/trust';
 import { REPO_MANIFEST } from '../paths';
 import { CALLER } from './target';
 

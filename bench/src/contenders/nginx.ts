@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { IdentityFiles } from '@portcullis/trust';
+import type { IdentityFiles } from '@portcullis/layout';
 
 export interface SidecarConfig {
   /** Where it terminates mTLS. */

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addressOf } from '@portcullis/manifest';
 import { SERVICE_NODE_FLAGS } from '@portcullis/mesh';
-import { identityFiles } from '@portcullis/trust';
+import { identityFiles } from '@portcullis/layout';
 import { addMemory, NO_MEMORY, pinned, startProcess, waitForPort, type CpuLayout, type Memory, type Running } from '../processes';
 import { REPO_ROOT } from '../paths';
 import type { Fixture } from './fixture';

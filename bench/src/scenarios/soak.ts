@@ -2,7 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { originOf } from '@portcullis/manifest';
 import { DEMO_CLIENT, runSoak, startLocalMesh, type FootprintSample, type FootprintTrend, type SoakReport } from '@portcullis/mesh';
-import { identityFiles } from '@portcullis/trust';
+import { identityFiles } from '@portcullis/layout';
 import { freshCertsDir } from '../contenders/mesh-process';
 import { REPO_MANIFEST } from '../paths';
 

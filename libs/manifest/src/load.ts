@@ -4,6 +4,7 @@ import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { parseAddress } from './address';
 import { parseDuration } from './duration';
 import { ManifestError, type ManifestProblem } from './errors';
+import { connectionLimits } from './limits';
 import type { Address, Client, Manifest, Route, Service } from './model';
 import { manifestSchema, ROUTE_PATTERN, type RawManifest } from './schema';
 import { crossCheck } from './validate';
@@ -73,6 +74,7 @@ function toModel(raw: RawManifest, file: string): Manifest {
       rootOverlapMs: parseDuration(raw.certificates.rootOverlap),
     },
     tls: raw.tls,
+    limits: connectionLimits(raw.limits),
     services,
     clients,
     environments,

@@ -51,12 +51,31 @@ export interface CertificatePolicy {
   readonly rootOverlapMs: number;
 }
 
+/**
+ * What every service admits, before and after the TLS handshake (the `limits:`
+ * section of mesh.yaml). A connection is pending from accept until its
+ * handshake is done, then authenticated.
+ */
+export interface ConnectionLimits {
+  /** `connections`: authenticated connections a service keeps open; a new connection beyond it is closed at accept. */
+  readonly maxConnections: number;
+  /** `pendingHandshakes`: pending connections from all sources; when full, the oldest is closed to admit a new one. */
+  readonly maxPendingHandshakes: number;
+  /** `pendingPerAddress`: pending connections from one source address; a new one beyond it is closed at accept. */
+  readonly maxPendingPerAddress: number;
+  /** The handshake deadline (from accept) while at most half the pending pool is in use. */
+  readonly handshakeTimeoutMs: number;
+  /** The deadline when the pending pool is full; it shrinks linearly from the one above as the pool fills. */
+  readonly minHandshakeTimeoutMs: number;
+}
+
 export interface Manifest {
   /** Absolute path of the file the manifest was read from (used in error messages). */
   readonly file: string;
   readonly trustDomain: string;
   readonly certificates: CertificatePolicy;
   readonly tls: { readonly minVersion: TlsVersion };
+  readonly limits: ConnectionLimits;
   readonly services: ReadonlyMap<string, Service>;
   readonly clients: ReadonlyMap<string, Client>;
   /** The environments every service has an address in. */

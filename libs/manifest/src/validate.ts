@@ -1,4 +1,5 @@
 import { parseAddress } from './address';
+import { connectionLimits } from './limits';
 import type { RawManifest } from './schema';
 
 /** A cross-reference problem found in a schema-valid manifest, located by its path in the document. */
@@ -44,6 +45,7 @@ export function crossCheck(raw: RawManifest): PathProblem[] {
   }
 
   checkRoutes(['commonRoutes'], raw.commonRoutes, names, true, problems);
+  checkLimits(raw, problems);
 
   const environments = new Set(Object.values(raw.services).flatMap((s) => Object.keys(s.addresses)));
   const bound = new Map<string, string>();
@@ -116,6 +118,23 @@ function checkRoutes(
         const known = [...names, ...(selfAllowed ? ['self'] : [])].join(', ');
         problems.push({ path: [...base, route, index], message: `"${caller}" is not a service or client; known names: ${known}` });
       }
+    });
+  }
+}
+
+/** The limits must make sense together, defaults included (a field left out takes its default). */
+function checkLimits(raw: RawManifest, problems: PathProblem[]): void {
+  const limits = connectionLimits(raw.limits);
+  if (limits.maxPendingPerAddress > limits.maxPendingHandshakes) {
+    problems.push({
+      path: ['limits', 'pendingPerAddress'],
+      message: `${limits.maxPendingPerAddress} is more than pendingHandshakes (${limits.maxPendingHandshakes}), so one address could fill the whole pending pool; lower it or raise pendingHandshakes`,
+    });
+  }
+  if (limits.minHandshakeTimeoutMs > limits.handshakeTimeoutMs) {
+    problems.push({
+      path: ['limits', 'minHandshakeTimeout'],
+      message: `is longer than handshakeTimeout (${limits.handshakeTimeoutMs} ms), but it is the deadline under pressure; make it shorter`,
     });
   }
 }

@@ -1,4 +1,4 @@
-import { addressOf, loadManifest, ManifestError, originOf, parseManifest, workloadWithId } from '@portcullis/manifest';
+import { addressOf, DEFAULT_CONNECTION_LIMITS, loadManifest, ManifestError, originOf, parseManifest, workloadWithId } from '@portcullis/manifest';
 import { editedManifest, lineOf, MANIFEST_FILE, manifestText, repoManifest } from '../../../test-support/temp-mesh';
 
 /** The problems a manifest is refused for, one `file:line: where: message` per line; the code says which kind of refusal. */
@@ -34,7 +34,8 @@ describe('the repository manifest', () => {
   });
 
   it('puts every service on port 8443, the gateway on 127.0.0.1 locally and each on its own address', () => {
-    expect(manifest.environments).toEqual(['local', 'compose']);
+    expect(manifest.environments).toEqual(['local', 'compose', 'kubernetes']);
+    expect(addressOf(manifest, 'orders', 'kubernetes')).toEqual({ host: 'orders.portcullis.svc.cluster.local', port: 8443 });
     expect(originOf(manifest, 'gateway', 'local')).toBe('https://127.0.0.1:8443');
     expect(addressOf(manifest, 'orders', 'compose')).toEqual({ host: 'orders', port: 8443 });
     const local = [...manifest.services.keys()].map((s) => addressOf(manifest, s, 'local'));
@@ -54,6 +55,30 @@ describe('the repository manifest', () => {
   });
 });
 
+describe('connection limits', () => {
+  it('reads the limits of mesh.yaml, durations in milliseconds', () => {
+    const { manifest } = editedManifest(['minHandshakeTimeout: 1s', 'minHandshakeTimeout: 750ms']);
+    expect(manifest().limits).toEqual({ maxConnections: 1024, maxPendingHandshakes: 1024, maxPendingPerAddress: 128, handshakeTimeoutMs: 5_000, minHandshakeTimeoutMs: 750 });
+  });
+
+  it('takes the defaults for what is left out', () => {
+    const { manifest } = editedManifest([/\nlimits:\n( {2}.*\n)+/, '\n']);
+    expect(manifest().limits).toEqual(DEFAULT_CONNECTION_LIMITS);
+  });
+
+  it('refuses limits that contradict each other', () => {
+    const { text, manifest } = editedManifest(['pendingPerAddress: 128', 'pendingPerAddress: 2048'], ['minHandshakeTimeout: 1s', 'minHandshakeTimeout: 6s']);
+    const problems = problemsOf(manifest);
+    expect(problems).toContain(`mesh.yaml:${lineOf(text, 'pendingPerAddress: 2048')}: limits.pendingPerAddress: 2048 is more than pendingHandshakes (1024)`);
+    expect(problems).toContain(`mesh.yaml:${lineOf(text, 'minHandshakeTimeout: 6s')}: limits.minHandshakeTimeout: is longer than handshakeTimeout (5000 ms)`);
+  });
+
+  it('refuses a count that is not a positive integer', () => {
+    const { text, manifest } = editedManifest(['pendingHandshakes: 1024', 'pendingHandshakes: 0']);
+    expect(problemsOf(manifest)).toContain(`mesh.yaml:${lineOf(text, 'pendingHandshakes: 0')}: limits.pendingHandshakes:`);
+  });
+});
+
 describe('a broken manifest', () => {
   it('names the line of a dependency that does not exist', () => {
     const { text, manifest } = editedManifest([/(\n {2}gateway:\n[\s\S]*?\n {4}calls: \[[^\]\n]*\b)inventory\b/, '$1inventroy']);
@@ -67,7 +92,9 @@ describe('a broken manifest', () => {
   it('refuses two workloads with one identity', () => {
     const { text, manifest } = editedManifest(['id: spiffe://portcullis.local/service/payments', 'id: spiffe://portcullis.local/service/inventory']);
     const line = text.split('\n').findLastIndex((l) => l.includes('service/inventory')) + 1;
-    expect(problemsOf(manifest)).toContain(`mesh.yaml:${line}: services.payments.id: spiffe://portcullis.local/service/inventory is already the identity of inventory`);
+    expect(problemsOf(manifest)).toContain(
+      `mesh.yaml:${line}: services.payments.id: spiffe://portcullis.local/service/inventory is already the identity of inventory`,
+    );
   });
 
   it('refuses two services on one address', () => {
@@ -85,7 +112,9 @@ describe('a broken manifest', () => {
 
   it('refuses a caller that is not a service or client', () => {
     const { text, manifest } = editedManifest(['POST /charges: [orders]', 'POST /charges: [order]']);
-    expect(problemsOf(manifest)).toContain(`mesh.yaml:${lineOf(text, '[order]')}: services.payments.routes.POST /charges[0]: "order" is not a service or client`);
+    expect(problemsOf(manifest)).toContain(
+      `mesh.yaml:${lineOf(text, '[order]')}: services.payments.routes.POST /charges[0]: "order" is not a service or client`,
+    );
   });
 
   it('refuses a call that no route of the callee allows', () => {

@@ -1,9 +1,8 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { DATA_LINK } from '@portcullis/trust';
-import { writeFilesAtomically, type FileToWrite } from './atomic-dir';
-import type { AuthorityFiles } from './files';
+import { currentVersion, linksThroughData, replaceDirectoryFiles, type FileToWrite } from '@portcullis/layout';
+import type { AuthorityFiles } from './authority-files';
 import type { Issuer } from './sign';
 
 /** The CA's signing material: the root and the intermediate it signed. */
@@ -14,7 +13,7 @@ export interface AuthorityPair {
 
 /**
  * Writes root and intermediate (certificates and keys) as one version, the
- * way identities are written (`atomic-dir.ts`): the visible names are links
+ * way identities are written (`replaceDirectoryFiles` in @portcullis/layout): the visible names are links
  * through `..data`, which one rename moves to the new version. A reader, a
  * rotation step or a crash therefore meets the old CA or the new one, never a
  * root certificate from one and a key from the other.
@@ -23,14 +22,14 @@ export function writeAuthority(files: AuthorityFiles, pair: AuthorityPair): void
   // A CA written before its files were versioned has plain files; turning them into links one name at
   // a time while their content changes would pair a new certificate with an old key for a moment.
   // Linking the current content first makes that step harmless, and the real change one swap.
-  if (!isVersioned(files) && [files.rootCert, files.rootKey, files.intermediateCert, files.intermediateKey].every((file) => existsSync(file))) {
+  if (!linksThroughData(files.rootCert) && [files.rootCert, files.rootKey, files.intermediateCert, files.intermediateKey].every((file) => existsSync(file))) {
     const read = (file: string) => readFileSync(file, 'utf8');
-    writeFilesAtomically(files.dir, versionFiles(files, {
+    replaceDirectoryFiles(files.dir, versionFiles(files, {
       root: { certPem: read(files.rootCert), keyPem: read(files.rootKey) },
       intermediate: { certPem: read(files.intermediateCert), keyPem: read(files.intermediateKey) },
     }));
   }
-  writeFilesAtomically(files.dir, versionFiles(files, pair));
+  replaceDirectoryFiles(files.dir, versionFiles(files, pair));
 }
 
 /**
@@ -39,7 +38,8 @@ export function writeAuthority(files: AuthorityFiles, pair: AuthorityPair): void
  * its key exists.
  */
 export function readAuthority(files: AuthorityFiles): { root: Issuer | undefined; intermediate: Issuer | undefined } {
-  const version = versionDir(files);
+  // Where the CA's files really are right now: `..data` resolved once, or the directory itself for plain files.
+  const version = currentVersion(files.dir) ?? files.dir;
   return { root: readIssuer(files, 'root', version), intermediate: readIssuer(files, 'intermediate', version) };
 }
 
@@ -66,23 +66,6 @@ function readIssuer(files: AuthorityFiles, which: 'root' | 'intermediate', versi
   }
   if (!matches) throw new Error(`${keyFile} does not match ${certFile}; ${fix}`);
   return issuer;
-}
-
-/** Where the CA's files really are right now: `..data` resolved once, or the directory itself for plain files. */
-function versionDir(files: AuthorityFiles): string {
-  try {
-    return realpathSync(join(files.dir, DATA_LINK));
-  } catch {
-    return files.dir;
-  }
-}
-
-function isVersioned(files: AuthorityFiles): boolean {
-  try {
-    return lstatSync(files.rootCert).isSymbolicLink() && readlinkSync(files.rootCert) === join(DATA_LINK, basename(files.rootCert));
-  } catch {
-    return false;
-  }
 }
 
 function versionFiles(files: AuthorityFiles, pair: AuthorityPair): Record<string, FileToWrite> {

@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import type { Manifest } from '@portcullis/manifest';
 import { readAuthority, writeAuthority } from './authority-store';
-import { authorityFiles, readIfExists } from './files';
+import { authorityFiles, readIfExists } from './authority-files';
 import { generateRsaKey } from './keys';
 import { intermediateProfile, rootProfile } from './profiles';
 import { isDueForRenewal } from './renewal';

@@ -3,9 +3,8 @@ export { generateRsaKey, type KeyPair } from './keys';
 export { leafProfile, intermediateProfile, rootProfile, type LeafNames } from './profiles';
 export { createIntermediate, createRoot, loadOrCreateAuthority, type Authority, type AuthorityChange } from './authority';
 export { issueMeshCertificates, leafNames, type IssueOptions, type IssueResult } from './issue';
-export { authorityFiles, writeFileAtomic, type AuthorityFiles } from './files';
+export { authorityFiles, type AuthorityFiles } from './authority-files';
 export { isDueForRenewal, renewalTime, RENEW_AT_FRACTION, RENEW_JITTER_FRACTION } from './renewal';
-export { writeFilesAtomically, type FileToWrite } from './atomic-dir';
 export {
   bundleFingerprints,
   introduceNextAuthority,
@@ -18,5 +17,5 @@ export {
   type RotationState,
 } from './rotation';
 export { readAuthority, readAuthorityPair, writeAuthority, type AuthorityPair } from './authority-store';
-export { DENY_LIST_GRACE_MS, revokeCurrentCertificate } from './revocation';
+export { revokeCurrentCertificate } from './revocation';
 export { withAuthorityLock } from './lock';

@@ -3,10 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { basename } from 'node:path';
 import type { Manifest, Workload } from '@portcullis/manifest';
-import { identityFiles, parseDenyList, subjectAltNames, type IdentityFiles } from '@portcullis/trust';
+import { identityFiles, parseDenyList, replaceDirectoryFiles, subjectAltNames, type IdentityFiles } from '@portcullis/layout';
 import { loadOrCreateAuthority, type Authority, type AuthorityChange } from './authority';
-import { writeFilesAtomically } from './atomic-dir';
-import { readIfExists } from './files';
+import { readIfExists } from './authority-files';
 import { generateRsaKey } from './keys';
 import { leafProfile, type LeafNames } from './profiles';
 import { isDueForRenewal } from './renewal';
@@ -91,7 +90,7 @@ const isLoopback = (host: string): boolean => (isIP(host) === 4 && host.startsWi
 
 /** Key, chain, bundle and deny list change together, or not at all: a reloading service never sees a mixed set. */
 function writeIdentity(files: IdentityFiles, keyPem: string, chainPem: string, authority: Authority): void {
-  writeFilesAtomically(files.dir, {
+  replaceDirectoryFiles(files.dir, {
     [basename(files.key)]: { content: keyPem, mode: 0o600 },
     [basename(files.cert)]: { content: chainPem, mode: 0o644 },
     [basename(files.bundle)]: { content: authority.bundlePem, mode: 0o644 },

@@ -2,10 +2,10 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Manifest } from '@portcullis/manifest';
-import { pemCertificates } from '@portcullis/trust';
+import { pemCertificates, writeFileAtomically } from '@portcullis/layout';
 import { createIntermediate, createRoot } from './authority';
 import { readAuthorityPair, writeAuthority, type AuthorityPair } from './authority-store';
-import { authorityFiles, readIfExists, writeFileAtomic, type AuthorityFiles } from './files';
+import { authorityFiles, readIfExists, type AuthorityFiles } from './authority-files';
 
 /**
  * Rotating the trust anchor without a moment in which two parties disagree,
@@ -75,7 +75,7 @@ export async function introduceNextAuthority(manifest: Manifest, certsDir: strin
     writeAside(current.next, { root, intermediate });
   }
   const bundle = rootOf(current) + rootOf(authorityFiles(certsDir, current.next));
-  if (readIfExists(current.bundle) !== bundle) writeFileAtomic(current.bundle, bundle, 0o644);
+  if (readIfExists(current.bundle) !== bundle) writeFileAtomically(current.bundle, bundle, 0o644);
 }
 
 /**
@@ -105,7 +105,7 @@ export function retirePreviousAuthority(certsDir: string, overlapMs: number, now
   if (state.phase === 'introduced') throw new Error(`${current.next} has not been switched to yet; run "pnpm mesh ca rotate" to go on with the rotation`);
   requireOverlapPassed(state, overlapMs, now, `the old root in ${current.previous} may be retired`);
   rmSync(current.next, { recursive: true, force: true });
-  writeFileAtomic(current.bundle, rootOf(current), 0o644);
+  writeFileAtomically(current.bundle, rootOf(current), 0o644);
   rmSync(current.previous, { recursive: true, force: true });
 }
 
@@ -117,7 +117,7 @@ export function markPublished(certsDir: string, now = new Date()): void {
   const current = authorityFiles(certsDir);
   const state = rotationState(certsDir);
   if (state.phase === 'idle' || state.publishedAt) return;
-  writeFileAtomic(join(state.phase === 'introduced' ? current.next : current.previous, PUBLISHED_AT), `${now.toISOString()}\n`, 0o644);
+  writeFileAtomically(join(state.phase === 'introduced' ? current.next : current.previous, PUBLISHED_AT), `${now.toISOString()}\n`, 0o644);
 }
 
 /** SHA-256 fingerprints of the roots a bundle holds, as services report them in `GET /healthz`. */

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { authorityFiles, issueMeshCertificates, renewalTime } from '@portcullis/pki';
-import { identityFiles, subjectAltNames } from '@portcullis/trust';
+import { identityFiles, subjectAltNames } from '@portcullis/layout';
 import { editedManifest, repoManifest, tempCerts } from '../../../test-support/temp-mesh';
 
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
@@ -34,7 +34,7 @@ describe('the mesh CA', () => {
     expect(leaf!.keyUsage).toEqual(expect.arrayContaining([SERVER_AUTH, CLIENT_AUTH]));
     expect(subjectAltNames(leaf!)).toEqual({
       uris: ['spiffe://portcullis.local/service/orders'],
-      dnsNames: ['orders', 'localhost'],
+      dnsNames: ['orders', 'orders.portcullis.svc.cluster.local', 'localhost'],
       ips: ['127.0.0.2'],
     });
     expect(leaf!.verify(intermediate!.publicKey)).toBe(true);
@@ -112,7 +112,7 @@ describe('the mesh CA', () => {
     ]);
     expect(subjectAltNames(certificates(identityFiles(certs.dir, 'payments').cert)[0]!)).toEqual({
       uris: ['spiffe://portcullis.local/service/payments'],
-      dnsNames: ['payments', 'payments.internal'],
+      dnsNames: ['payments', 'payments.internal', 'payments.portcullis.svc.cluster.local'],
       ips: [],
     });
     const back = await issueMeshCertificates(certs.manifest, certs.dir);

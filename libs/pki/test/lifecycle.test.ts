@@ -5,7 +5,6 @@ import {
   authorityFiles,
   type AuthorityFiles,
   bundleFingerprints,
-  DENY_LIST_GRACE_MS,
   introduceNextAuthority,
   issueMeshCertificates,
   markPublished,
@@ -15,7 +14,8 @@ import {
   switchToNextAuthority,
   withAuthorityLock,
 } from '@portcullis/pki';
-import { identityFiles, IdentityError, parseDenyList } from '@portcullis/trust';
+import { DENY_LIST_GRACE_MS, identityFiles, parseDenyList } from '@portcullis/layout';
+import { IdentityError } from '@portcullis/trust';
 import { tempCerts } from '../../../test-support/temp-mesh';
 import { identityOf } from '../../../test-support/tls-server';
 

@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { findManifestFile, loadManifest, ManifestError, type Manifest, type Service } from '@portcullis/manifest';
+import { identityFiles } from '@portcullis/layout';
+import { findManifestFile, loadManifest, ManifestError, manifestRevision, type Manifest, type Service } from '@portcullis/manifest';
 import { AuditLog } from './audit';
-import { identityFiles } from './files';
 import { IdentitySource } from './source';
+import { ConnectionAdmission } from './server/admission';
 import { svidRules } from './svid';
 
 /** The default environment: every service as a local process on its own loopback address. */
@@ -16,6 +18,10 @@ export interface MeshContext {
   readonly service: Service;
   readonly source: IdentitySource;
   readonly audit: AuditLog;
+  /** Who may start a handshake, and what was shed (mesh.yaml's `limits:`); `GET /healthz` reports it. */
+  readonly admission: ConnectionAdmission;
+  /** The revision of the manifest as loaded at start-up (`manifestRevision`), reported in `GET /healthz` so drift from the file shows. */
+  readonly manifestRevision: string;
 }
 
 /** Where things are, from the environment variables every entry point reads the same way. */
@@ -43,6 +49,9 @@ export const ISSUE_COMMAND = 'pnpm mesh certs';
  */
 export function openMeshContext(serviceName: string, location: MeshLocation = meshLocation()): MeshContext {
   const manifest = loadManifest(location.manifestFile);
+  // Read once more for the revision: a file edited in between gives a revision that differs from
+  // what was loaded, which the doctor then reports as drift; never the other way round.
+  const revision = manifestRevision(readFileSync(manifest.file, 'utf8'));
   const service = manifest.services.get(serviceName);
   if (!service) {
     const problem = { line: undefined, where: 'services', message: `has no service "${serviceName}"; add it under services: or fix the name in main.ts` };
@@ -61,5 +70,6 @@ export function openMeshContext(serviceName: string, location: MeshLocation = me
     ...svidRules(manifest),
     fix: `${ISSUE_COMMAND} ${serviceName}`,
   });
-  return { manifest, environment: location.environment, certsDir: location.certsDir, service, source, audit: new AuditLog() };
+  const admission = new ConnectionAdmission({ service: serviceName, limits: manifest.limits });
+  return { manifest, environment: location.environment, certsDir: location.certsDir, service, source, audit: new AuditLog(), admission, manifestRevision: revision };
 }

@@ -1,8 +1,8 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
-import { accessSync, lstatSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { accessSync, existsSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { DATA_LINK, type IdentityFiles } from './files';
+import { currentVersion, linksThroughData, parseDenyList, pemCertificates, type IdentityFiles } from '@portcullis/layout';
 import { spiffeIdOf, svidProblem, type SvidRules } from './svid';
 
 /**
@@ -137,33 +137,12 @@ export function verifyChain(chain: readonly X509Certificate[], bundle: readonly 
  * an update.
  */
 function consistentSnapshot(files: IdentityFiles): Omit<IdentityFiles, 'dir'> {
-  let version: string;
-  try {
-    version = realpathSync(join(files.dir, DATA_LINK));
-  } catch {
-    return files;
-  }
+  const version = currentVersion(files.dir);
+  if (version === undefined) return files;
   // Only names that still link through ..data are read from the version; a file put in place of a link is read as it is.
-  const at = (file: string) => (linksThroughData(file) ? join(version, basename(file)) : file);
+  // A missing one is read from the version too: that gives the same ENOENT-or-content answer.
+  const at = (file: string) => (linksThroughData(file) || !existsSync(file) ? join(version, basename(file)) : file);
   return { cert: at(files.cert), key: at(files.key), bundle: at(files.bundle), revoked: at(files.revoked) };
-}
-
-function linksThroughData(file: string): boolean {
-  try {
-    return lstatSync(file).isSymbolicLink() && readlinkSync(file) === join(DATA_LINK, basename(file));
-  } catch {
-    return true; // Missing: reading it from the version gives the same ENOENT-or-content answer.
-  }
-}
-
-/** Serial numbers, one per line, as Node prints them (upper-case hex); `#` starts a comment. */
-export function parseDenyList(text: string): ReadonlySet<string> {
-  return new Set(
-    text
-      .split('\n')
-      .map((line) => line.replace(/#.*/, '').trim().toUpperCase())
-      .filter(Boolean),
-  );
 }
 
 /** The deny list: absent means nothing revoked, but one that cannot be read must not mean that (fail closed). */
@@ -189,11 +168,6 @@ function readText(file: string, expect: IdentityExpectation, shown = file): stri
     if (code === 'EACCES') fail('PORTCULLIS_ERR_IDENTITY_FILE_UNREADABLE', `${displayPath(shown)} cannot be read by this user; fix its permissions (the key should be 0600 and owned by the service user)`);
     fail('PORTCULLIS_ERR_IDENTITY_FILE_UNREADABLE', `${displayPath(shown)} cannot be read (${code ?? String(error)}); check the file or reissue it with "${expect.fix}"`);
   }
-}
-
-/** The PEM certificate blocks of a file, in order. */
-export function pemCertificates(pem: string): string[] {
-  return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 }
 
 function parseCertificates(pem: string, file: string, expect: IdentityExpectation): X509Certificate[] {

@@ -1,4 +1,4 @@
-import type { IdentityFiles } from './files';
+import type { IdentityFiles } from '@portcullis/layout';
 import { IdentityError, loadIdentity, type Identity, type IdentityExpectation } from './identity';
 
 export type IdentityListener = (identity: Identity) => void;

@@ -1,31 +1,11 @@
 import type { X509Certificate } from 'node:crypto';
+import { subjectAltNames } from '@portcullis/layout';
 import { leafExtensions, type LeafExtensions } from './leaf-extensions';
 
 /** The X.509-SVID rules (https://github.com/spiffe/spiffe/blob/main/standards/X509-SVID.md) this mesh relies on. */
 
 const OID_SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 const OID_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
-
-export interface SubjectAltNames {
-  readonly uris: readonly string[];
-  readonly dnsNames: readonly string[];
-  readonly ips: readonly string[];
-}
-
-/** Splits Node's `subjectAltName` text (`DNS:a, IP Address:1.2.3.4, URI:spiffe://...`); values with commas come quoted. */
-export function subjectAltNames(cert: Pick<X509Certificate, 'subjectAltName'>): SubjectAltNames {
-  const uris: string[] = [];
-  const dnsNames: string[] = [];
-  const ips: string[] = [];
-  const entry = /(DNS|IP Address|URI|[A-Za-z ]+):("(?:[^"\\]|\\.)*"|[^,]*)(?:, |$)/g;
-  for (const [, kind, raw] of (cert.subjectAltName ?? '').matchAll(entry)) {
-    const value = raw!.startsWith('"') ? (JSON.parse(raw!) as string) : raw!;
-    if (kind === 'URI') uris.push(value);
-    else if (kind === 'DNS') dnsNames.push(value);
-    else if (kind === 'IP Address') ips.push(value);
-  }
-  return { uris, dnsNames, ips };
-}
 
 /** The trust domain of a SPIFFE ID: `spiffe://example.org/service/a` -> `example.org`. */
 export function trustDomainOf(id: string): string | undefined {

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Client } from 'undici';
-import { identityFiles } from '@portcullis/trust';
+import { identityFiles } from '@portcullis/layout';
 import type { Manifest } from '@portcullis/manifest';
 import { forgeLeaf, foreignAuthority } from '../../../test-support/forge';
 import { tempCerts } from '../../../test-support/temp-mesh';

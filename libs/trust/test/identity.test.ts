@@ -1,6 +1,7 @@
 import { copyFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { issueMeshCertificates } from '@portcullis/pki';
-import { displayPath as show, identityFiles, IdentityError, IdentitySource, loadIdentity, type IdentityExpectation } from '@portcullis/trust';
+import { identityFiles } from '@portcullis/layout';
+import { displayPath as show, IdentityError, IdentitySource, loadIdentity, type IdentityExpectation } from '@portcullis/trust';
 import { forgeLeaf, foreignAuthority, HOURS, meshAuthority, SVID_RULE_BREAKERS, writeIdentity } from '../../../test-support/forge';
 import { tempCerts } from '../../../test-support/temp-mesh';
 

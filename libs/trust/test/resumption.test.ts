@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { issueMeshCertificates } from '@portcullis/pki';
-import { identityFiles } from '@portcullis/trust';
+import { identityFiles } from '@portcullis/layout';
 import { sClient } from '../../../test-support/outside-clients';
 import { tempCerts } from '../../../test-support/temp-mesh';
 import { startTrustedServer } from '../../../test-support/tls-server';

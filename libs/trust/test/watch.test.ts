@@ -1,7 +1,8 @@
 import { copyFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { issueMeshCertificates } from '@portcullis/pki';
-import { DATA_LINK, identityFiles, watchIdentity, type Identity, type IdentitySource } from '@portcullis/trust';
+import { DATA_LINK, identityFiles } from '@portcullis/layout';
+import { watchIdentity, type Identity, type IdentitySource } from '@portcullis/trust';
 import { eventually } from '../../../test-support/eventually';
 import { tempCerts } from '../../../test-support/temp-mesh';
 import { sourceOf } from '../../../test-support/tls-server';

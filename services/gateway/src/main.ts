@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { bootstrapService } from '@portcullis/trust';
+import { bootstrapService } from '@portcullis/trust/nest';
 import { GatewayModule } from './gateway.module';
 
 void bootstrapService(GatewayModule, { service: 'gateway' });

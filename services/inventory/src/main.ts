@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { bootstrapService } from '@portcullis/trust';
+import { bootstrapService } from '@portcullis/trust/nest';
 import { InventoryModule } from './inventory.module';
 
 void bootstrapService(InventoryModule, { service: 'inventory' });

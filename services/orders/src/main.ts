@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { bootstrapService } from '@portcullis/trust';
+import { bootstrapService } from '@portcullis/trust/nest';
 import { OrdersModule } from './orders.module';
 
 void bootstrapService(OrdersModule, { service: 'orders' });

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { bootstrapService } from '@portcullis/trust';
+import { bootstrapService } from '@portcullis/trust/nest';
 import { PaymentsModule } from './payments.module';
 
 void bootstrapService(PaymentsModule, { service: 'payments' });

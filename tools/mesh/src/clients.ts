@@ -1,5 +1,6 @@
 import type { Manifest } from '@portcullis/manifest';
-import { identityFiles, IdentitySource, ISSUE_COMMAND, MeshClient, svidRules, watchIdentity } from '@portcullis/trust';
+import { identityFiles } from '@portcullis/layout';
+import { IdentitySource, ISSUE_COMMAND, MeshClient, svidRules, watchIdentity } from '@portcullis/trust';
 
 /** A mesh client for one of the manifest's external clients, kept current with its certificate files. */
 export interface ExternalClient {

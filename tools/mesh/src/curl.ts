@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { identityFiles } from '@portcullis/trust';
+import { identityFiles } from '@portcullis/layout';
 
 /** The external client the README and the runner use to show the mesh working. */
 export const DEMO_CLIENT = 'demo-client';

@@ -3,13 +3,16 @@ import { dirname, join } from 'node:path';
 import type { Manifest } from '@portcullis/manifest';
 import { generateCompose } from './compose-generate';
 import { readmeWithTables } from './tables';
+import { DEPLOY_DIR } from './kubernetes/environment';
+import { writeKubernetesFiles } from './kubernetes/files';
 
 export const COMPOSE_FILE = 'docker-compose.yml';
 export const README_FILE = 'README.md';
 
 /**
  * `mesh generate`: rewrites the files derived from the manifest that sit
- * beside it (the compose file's services and volumes, the README's tables),
+ * beside it (the compose file's services and volumes, the README's tables,
+ * deploy/kubernetes),
  * and returns the ones whose content changed. A file that is absent is
  * skipped: a copy of the mesh need not carry a README.
  */
@@ -29,5 +32,7 @@ export function generateDerivedFiles(manifest: Manifest): string[] {
     writeFileSync(file, after);
     changed.push(name);
   }
+  // deploy/kubernetes, where the mesh has one (a copy of the mesh need not).
+  if (existsSync(join(root, DEPLOY_DIR))) changed.push(...writeKubernetesFiles(manifest));
   return changed;
 }

@@ -18,3 +18,5 @@ export { addService } from './add-service/add-service';
 export { addServiceToManifest, type NewService } from './add-service/manifest-edit';
 export { scaffoldService, addProjectReference, SERVICE_TEMPLATES } from './add-service/scaffold';
 export * from './soak';
+export { DERIVED_FILES, exitCode, formatReport, runDoctor, type DerivedFile, type DoctorOptions, type DoctorReport, type Finding } from './doctor';
+export * from './kubernetes';

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Manifest } from '@portcullis/manifest';
 import { authorityFiles, renewalTime } from '@portcullis/pki';
-import { identityFiles } from '@portcullis/trust';
+import { identityFiles } from '@portcullis/layout';
 
 /** `mesh certs status`: the whole mesh's expiry timeline, soonest first, CA included. */
 export function certificateTimeline(manifest: Manifest, certsDir: string, now = new Date()): string {

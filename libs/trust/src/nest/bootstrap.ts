@@ -8,7 +8,7 @@ import { openMeshContext, type MeshContext } from '../context';
 import { IdentityError, type Identity } from '../identity';
 import { watchIdentity } from '../watch';
 import { policyGaps } from '../server/authorization';
-import { hardenTlsServer, meshFastifyOptions, secureFastify } from '../server/mesh-server';
+import { hardenTlsServer, meshFastifyOptions, secureFastify, serverLimits } from '../server/mesh-server';
 import { MeshCallFilter } from './mesh-call.filter';
 import { TrustModule } from './trust.module';
 
@@ -33,10 +33,11 @@ export async function bootstrapService(appModule: Type, options: BootstrapOption
 }
 
 async function startService(appModule: Type, context: MeshContext): Promise<NestFastifyApplication> {
-  const { manifest, service, source, audit } = context;
+  const { manifest, service, source, audit, admission } = context;
   const logger = new ConsoleLogger(service.name, { json: true });
-  const adapter = new FastifyAdapter(meshFastifyOptions(source, manifest.tls.minVersion));
-  const serverContext = { service: service.name, manifest, source, audit };
+  const limits = serverLimits(manifest);
+  const adapter = new FastifyAdapter(meshFastifyOptions(source, manifest.tls.minVersion, limits));
+  const serverContext = { service: service.name, manifest, source, audit, limits, admission };
   const { served, policy } = secureFastify(adapter.getInstance(), serverContext);
 
   const app = await NestFactory.create<NestFastifyApplication>(

@@ -26,6 +26,11 @@ export class HealthController {
       revoked: [...identity.revoked],
       // Handshakes and requests refused since start: each is logged as mtls.refused, or past the log's rate counted in an mtls.refused.summary line.
       refusedPeers: this.context.audit.refusedCount,
+      // Connections shed before their handshake (per address, oldest evicted, deadline) and the pools now.
+      admission: this.context.admission.status(),
+      // Which manifest this process runs, and its clock: `pnpm mesh doctor` compares both with its own.
+      manifestRevision: this.context.manifestRevision,
+      time: new Date().toISOString(),
     };
   }
 }

@@ -1,8 +1,8 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { Peer as MeshPeer } from '../server/peer';
+import type { MeshPeer } from '../server/peer';
 
-/** The authenticated caller of the current request: `handler(@Peer() peer: Peer)`. */
+/** The authenticated caller of the current request: `handler(@Peer() peer: MeshPeer)`. */
 export const Peer = createParamDecorator(
   (_: unknown, context: ExecutionContext): MeshPeer | null => context.switchToHttp().getRequest<FastifyRequest>().peer,
 );

@@ -3,12 +3,12 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AuditLog } from '../audit';
 import type { RefusalClass } from '../refusal-class';
 import { routeKey, type Authorizer } from '../authorize';
-import type { Peer, PeerIdentifier } from './peer';
+import type { MeshPeer, PeerIdentifier } from './peer';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The authenticated and authorized caller, set before any handler runs. */
-    peer: Peer | null;
+    peer: MeshPeer | null;
   }
 }
 

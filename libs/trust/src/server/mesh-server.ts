@@ -1,42 +1,52 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as TlsServer, TLSSocket } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
-import type { Manifest, TlsVersion } from '@portcullis/manifest';
+import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits, type Manifest, type TlsVersion } from '@portcullis/manifest';
 import type { AuditLog } from '../audit';
 import { routePolicy, type Authorizer } from '../authorize';
 import type { IdentitySource } from '../source';
+import { ConnectionAdmission } from './admission';
 import { collectRoutes, installAuthorization } from './authorization';
 import { installDeadlines } from './deadline-hook';
 import { faultsEnabled, installFaults } from './faults';
 import { PeerIdentifier } from './peer';
 import { serverTlsOptions } from './tls-options';
 
-/** Limits against slow or greedy clients; generous for the small JSON calls of a mesh. */
-export interface ServerLimits {
+/**
+ * Limits against slow or greedy clients; generous for the small JSON calls of a
+ * mesh. The connection limits (before and after the handshake) are mesh.yaml's
+ * `limits:`; the HTTP ones are the library's own.
+ */
+export interface ServerLimits extends ConnectionLimits {
   readonly bodyLimitBytes: number;
-  readonly handshakeTimeoutMs: number;
   readonly headersTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
-  readonly maxConnections: number;
 }
 
 export const SERVER_LIMITS: ServerLimits = {
+  ...DEFAULT_CONNECTION_LIMITS,
   bodyLimitBytes: 16 * 1024,
-  handshakeTimeoutMs: 5_000,
   headersTimeoutMs: 5_000,
   requestTimeoutMs: 10_000,
   // Longer than the mesh client's 4 s, so the client always closes an idle connection first.
   keepAliveTimeoutMs: 5_000,
-  maxConnections: 1_024,
 };
+
+/** The limits a service of `manifest` runs with. */
+export function serverLimits(manifest: Manifest): ServerLimits {
+  return { ...SERVER_LIMITS, ...manifest.limits };
+}
 
 /** Fastify's options for a mesh server: HTTPS with mandatory client certificates, and the limits. */
 export function meshFastifyOptions(source: IdentitySource, minVersion: TlsVersion, limits: ServerLimits = SERVER_LIMITS) {
   return {
     https: {
       ...serverTlsOptions(source.current(), minVersion),
-      handshakeTimeout: limits.handshakeTimeoutMs,
+      // Only a backstop: the admission (admission.ts) keeps the real deadline, from accept and
+      // scaled under pressure. Node's is fixed; twice as long, the admission always decides
+      // (and counts) first.
+      handshakeTimeout: 2 * limits.handshakeTimeoutMs,
       // node:https takes the HTTP server's options here too. Node only looks for
       // expired header and request timers every 30 s unless told otherwise.
       headersTimeout: limits.headersTimeoutMs,
@@ -57,6 +67,8 @@ export interface MeshServerContext {
   readonly source: IdentitySource;
   readonly audit: AuditLog;
   readonly limits?: ServerLimits;
+  /** Who may start a handshake; made from `limits` when not given (a service gets it from its MeshContext). */
+  readonly admission?: ConnectionAdmission;
 }
 
 /**
@@ -82,13 +94,17 @@ const logLine = (line: Record<string, unknown>): void => {
 };
 
 /**
- * Hardens the listening TLS server: a connection cap, no
- * renegotiation, an audit line for every refused handshake, and new
- * certificates for new handshakes whenever the identity changes.
+ * Hardens the listening TLS server: admission before the handshake (see
+ * admission.ts; it also caps authenticated connections, which Node's
+ * `server.maxConnections` would do by dropping every newcomer silently, so
+ * that is left unset), no renegotiation, an audit line for every refused
+ * handshake, and new certificates for new handshakes whenever the identity
+ * changes. Returns the admission, whose counters `GET /healthz` reports.
  */
-export function hardenTlsServer(server: TlsServer, context: MeshServerContext): void {
+export function hardenTlsServer(server: TlsServer, context: MeshServerContext): ConnectionAdmission {
   const limits = context.limits ?? SERVER_LIMITS;
-  server.maxConnections = limits.maxConnections;
+  const admission = context.admission ?? new ConnectionAdmission({ service: context.service, limits });
+  admission.install(server);
   const refuseHandshake = (socket: TLSSocket, reason: string) =>
     context.audit.refused({
       service: context.service,
@@ -106,7 +122,11 @@ export function hardenTlsServer(server: TlsServer, context: MeshServerContext): 
       socket.destroy();
     });
   });
-  server.on('tlsClientError', (error: Error, socket: TLSSocket) => refuseHandshake(socket, handshakeRefusalReason(error, socket)));
+  server.on('tlsClientError', (error: Error, socket: TLSSocket) => {
+    // A connection the admission closed is counted there and summed up in one line per interval.
+    if (admission.handshakeFailed(socket)) return;
+    refuseHandshake(socket, handshakeRefusalReason(error, socket));
+  });
   // setSecureContext rebuilds the context from scratch: pass every option again, not just the new pair.
   // New handshakes (and no resumption of old sessions: the context has new ticket keys) use it at once.
   // When the trusted roots change, a connection opened before is closed after its next response
@@ -122,6 +142,7 @@ export function hardenTlsServer(server: TlsServer, context: MeshServerContext): 
     server.setSecureContext(serverTlsOptions(identity, context.manifest.tls.minVersion));
     bundlePem = identity.bundlePem;
   });
+  return admission;
 }
 
 /**

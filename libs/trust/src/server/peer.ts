@@ -4,8 +4,11 @@ import type { Identity } from '../identity';
 import { classifyRefusalReason, type RefusalClass } from '../refusal-class';
 import { spiffeIdOf, svidProblem, svidRules, type SvidRules } from '../svid';
 
-/** Who is on the other end of a connection, as far as the mesh is concerned. */
-export interface Peer {
+/**
+ * Who is on the other end of a connection, as far as the mesh is concerned.
+ * (`MeshPeer`, not `Peer`: that name is the NestJS parameter decorator that hands one to a handler.)
+ */
+export interface MeshPeer {
   /** The caller's SPIFFE ID. */
   readonly id: string;
   /** The caller's name in the manifest (`gateway`, `demo-client`, ...). */
@@ -13,7 +16,7 @@ export interface Peer {
 }
 
 export type PeerVerdict =
-  | { readonly ok: true; readonly peer: Peer }
+  | { readonly ok: true; readonly peer: MeshPeer }
   | { readonly ok: false; readonly reason: string; readonly class: RefusalClass; readonly id?: string };
 
 /**

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { isMap, isSeq, parseDocument, type Scalar, type YAMLSeq } from 'yaml';
 import { NAME_PATTERN, parseManifest, ROUTE_PATTERN, type Manifest } from '@portcullis/manifest';
+import { KUBERNETES_ENVIRONMENT, kubernetesAddressFor } from '../kubernetes/environment';
 
 /** What `mesh add service` was asked for. */
 export interface NewService {
@@ -38,11 +39,13 @@ export function addServiceToManifest(manifest: Manifest, text: string, service: 
   const { name } = service;
   if (!NAME_PATTERN.test(name)) throw new Error(`"${name}" cannot name a service: use lowercase letters, digits and dashes, starting with a letter`);
   for (const route of service.routes) {
-    if (!ROUTE_PATTERN.test(route)) throw new Error(`--route "${route}": must look like "GET /path" (GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS, a space, then the path)`);
+    if (!ROUTE_PATTERN.test(route))
+      throw new Error(`--route "${route}": must look like "GET /path" (GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS, a space, then the path)`);
   }
   if (manifest.services.has(name) || manifest.clients.has(name)) throw new Error(`${manifest.file}: "${name}" is already a workload; pick another name`);
   for (const callee of service.calls) {
-    if (!manifest.services.has(callee)) throw new Error(`--calls ${callee}: not a service of ${manifest.file}; known services: ${[...manifest.services.keys()].join(', ')}`);
+    if (!manifest.services.has(callee))
+      throw new Error(`--calls ${callee}: not a service of ${manifest.file}; known services: ${[...manifest.services.keys()].join(', ')}`);
   }
   for (const caller of service.callers) {
     if (!manifest.services.has(caller) && !manifest.clients.has(caller)) throw new Error(`--callers ${caller}: not a service or client of ${manifest.file}`);
@@ -130,8 +133,9 @@ function commonPort(manifest: Manifest): number {
   return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? DEFAULT_PORT;
 }
 
-/** Locally the next unused 127.0.0.x; elsewhere the service's own name, which the network's DNS resolves. */
+/** Locally the next unused 127.0.0.x; on Kubernetes its Service in the mesh's namespace; elsewhere the service's own name, which the network's DNS resolves. */
 function addressIn(manifest: Manifest, environment: string, name: string): string {
+  if (environment === KUBERNETES_ENVIRONMENT) return kubernetesAddressFor(manifest, name);
   if (environment !== LOCAL_ENVIRONMENT) return name;
   const taken = new Set([...manifest.services.values()].map((s) => s.addresses.get(environment)?.host).filter((h) => h !== undefined && isIP(h) === 4));
   for (let octet = 1; octet < 255; octet++) {

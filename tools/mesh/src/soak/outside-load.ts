@@ -2,7 +2,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { Agent, request, type RequestOptions } from 'node:https';
 import { isIP } from 'node:net';
 import { basename, join } from 'node:path';
-import { DATA_LINK, type IdentityFiles } from '@portcullis/trust';
+import { DATA_LINK, type IdentityFiles } from '@portcullis/layout';
 
 /** Keep-alive connections the load may open at once. */
 const POOL_SOCKETS = 32;

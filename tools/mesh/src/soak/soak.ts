@@ -1,4 +1,4 @@
-import type { IdentityFiles } from '@portcullis/trust';
+import type { IdentityFiles } from '@portcullis/layout';
 import { footprintOf } from './footprint';
 import { startOutsideLoad, type LoadPlan } from './outside-load';
 import { footprintTrend, type FootprintSample, type FootprintTrend } from './trend';

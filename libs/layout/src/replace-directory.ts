@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DATA_LINK } from '@portcullis/trust';
+import { DATA_LINK, linksThroughData } from './workload-files';
 
+/** One file of a set given to `replaceDirectoryFiles`. */
 export interface FileToWrite {
   readonly content: string;
   readonly mode: number;
@@ -14,8 +15,9 @@ export interface FileToWrite {
  * switched to it with a single rename, and each visible name (`tls.crt`, ...)
  * is a symlink through `..data`. A reader that resolves `..data` once sees the
  * old set or the new set, never a key from one and a certificate from the other.
+ * (One file on its own: `writeFileAtomically`.)
  */
-export function writeFilesAtomically(dir: string, files: Readonly<Record<string, FileToWrite>>): void {
+export function replaceDirectoryFiles(dir: string, files: Readonly<Record<string, FileToWrite>>): void {
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   const version = `..${new Date().toISOString().replace(/[-:.]/g, '_')}_${randomBytes(3).toString('hex')}`;
   mkdirSync(join(dir, version), { mode: 0o755 });
@@ -23,7 +25,7 @@ export function writeFilesAtomically(dir: string, files: Readonly<Record<string,
 
   replaceWithSymlink(dir, DATA_LINK, version);
   for (const name of Object.keys(files)) {
-    if (readLink(join(dir, name)) !== join(DATA_LINK, name)) replaceWithSymlink(dir, name, join(DATA_LINK, name));
+    if (!linksThroughData(join(dir, name))) replaceWithSymlink(dir, name, join(DATA_LINK, name));
   }
   // Older versions are no longer reachable through ..data; a reader that resolved one a moment ago
   // has already opened its files or will retry.
@@ -38,12 +40,4 @@ function replaceWithSymlink(dir: string, name: string, target: string): void {
   const temporary = join(dir, `.${name}.${randomBytes(4).toString('hex')}.tmp`);
   symlinkSync(target, temporary);
   renameSync(temporary, join(dir, name));
-}
-
-function readLink(path: string): string | undefined {
-  try {
-    return lstatSync(path).isSymbolicLink() ? readlinkSync(path) : undefined;
-  } catch {
-    return undefined;
-  }
 }

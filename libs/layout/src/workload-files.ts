@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { basename, join } from 'node:path';
 
 /**
  * Kubernetes' AtomicWriter layout, which `pnpm mesh certs` writes too: the
@@ -26,4 +27,27 @@ export interface IdentityFiles {
 export function identityFiles(certsDir: string, workload: string): IdentityFiles {
   const dir = join(certsDir, workload);
   return { dir, cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key'), bundle: join(dir, 'ca.crt'), revoked: join(dir, 'revoked.txt') };
+}
+
+/**
+ * The versioned directory `dir`'s `..data` points to right now, or undefined
+ * when `dir` has no `..data` (plain files). Resolve it once and read every
+ * file from it: reading `tls.crt` and then `tls.key` through their own links
+ * could straddle an update.
+ */
+export function currentVersion(dir: string): string | undefined {
+  try {
+    return realpathSync(join(dir, DATA_LINK));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `file` is a link through `..data` as `replaceDirectoryFiles` makes them (false when it is missing or a plain file). */
+export function linksThroughData(file: string): boolean {
+  try {
+    return lstatSync(file).isSymbolicLink() && readlinkSync(file) === join(DATA_LINK, basename(file));
+  } catch {
+    return false;
+  }
 }
