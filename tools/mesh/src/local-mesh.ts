@@ -67,7 +67,14 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     if (!existsSync(entry)) throw new Error(`${relative(process.cwd(), entry)} is missing; build the services first with "pnpm build"`);
     const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, '--enable-source-maps', entry], {
       cwd: process.cwd(),
-      env: { ...process.env, ...options.env, PORTCULLIS_MANIFEST: manifest.file, PORTCULLIS_CERTS: options.certsDir, PORTCULLIS_ENV: environment, PORTCULLIS_DATA: dataDir },
+      env: {
+        ...process.env,
+        ...options.env,
+        PORTCULLIS_MANIFEST: manifest.file,
+        PORTCULLIS_CERTS: options.certsDir,
+        PORTCULLIS_ENV: environment,
+        PORTCULLIS_DATA: dataDir,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     for (const stream of ['stdout', 'stderr'] as const) {

@@ -107,7 +107,12 @@ export class MeshClient {
       text = await response.body.text();
     } catch (error) {
       if (signal.aborted) {
-        throw new MeshCallError(target, 'deadline', `no answer within ${budget.ms} ms${budget.fromCaller ? " (what the caller's deadline left)" : ''}, waiting for a free connection included`, { cause: error });
+        throw new MeshCallError(
+          target,
+          'deadline',
+          `no answer within ${budget.ms} ms${budget.fromCaller ? " (what the caller's deadline left)" : ''}, waiting for a free connection included`,
+          { cause: error },
+        );
       }
       throw new MeshCallError(target, failureKind(error), describe(error), { cause: error });
     }
