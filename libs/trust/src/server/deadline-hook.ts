@@ -7,8 +7,8 @@ import { DEADLINE_HEADER, DEFAULT_BUDGET_MS, parseBudget, withDeadline } from '.
  * once it has passed. A request whose deadline is already over is answered 504 without running
  * its handler: the caller has gone, and work done for it now would only be work to undo.
  *
- * In `preValidation`, after the body is read: the body parser's stream callbacks run in the
- * socket's async context, which would lose a context entered any earlier.
+ * In `preValidation`, after the body is read: the body parser's stream callbacks can run in the
+ * socket's async context and lose one entered earlier (why @fastify/request-context offers this hook).
  */
 export function installDeadlines(fastify: FastifyInstance, service: string, log: (line: Record<string, unknown>) => void): void {
   fastify.addHook('preValidation', (request, reply, done) => {
