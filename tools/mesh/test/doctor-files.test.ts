@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseManifest } from '@portcullis/manifest';
-import { readmeWithTables, runDoctor, type DoctorReport } from '@portcullis/mesh';
+import { readmeWithTables, runDoctor, writeKubernetesFiles, type DoctorReport } from '@portcullis/mesh';
 import { authorityFiles, introduceNextAuthority, issueMeshCertificates, markPublished } from '@portcullis/pki';
 import { manifestText, REPO_ROOT, tempCerts, tempDir } from '../../../test-support/temp-mesh';
 
@@ -124,6 +124,24 @@ describe('mesh doctor, files and certificates', () => {
           ),
         }),
       ]);
+    } finally {
+      work.remove();
+      certs.remove();
+    }
+  });
+
+  it('names the Kubernetes file and line that a change of port in mesh.yaml made stale', async () => {
+    const { work, certs, run } = await setUp(({ root }) => {
+      // deploy/kubernetes as generated from the manifest, then the manifest moves payments to 9443.
+      writeKubernetesFiles(parseManifest(text, join(root, 'mesh.yaml')));
+      writeFileSync(join(root, 'mesh.yaml'), text.replace(/(payments:\n(?:.*\n)*?\s+port: )8443/, '$19443'));
+    });
+    try {
+      const kubernetes = notRunning(await run()).filter((f) => f.check === 'deploy/kubernetes');
+      expect(kubernetes.length).toBeGreaterThan(0);
+      expect(kubernetes).toContainEqual(
+        expect.objectContaining({ level: 'error', message: expect.stringMatching(/^deploy\/kubernetes\/base\/payments\.yaml:\d+ says ".*8443.*" but mesh\.yaml makes it ".*9443.*"; run "pnpm mesh kubernetes"$/) }),
+      );
     } finally {
       work.remove();
       certs.remove();

@@ -4,6 +4,8 @@ import type { Manifest } from '@portcullis/manifest';
 import { composeProblems } from '../compose-check';
 import { generateCompose } from '../compose-generate';
 import { COMPOSE_FILE, README_FILE } from '../generate';
+import { DEPLOY_DIR, GENERATE_COMMAND } from '../kubernetes/environment';
+import { kubernetesProblems } from '../kubernetes/files';
 import { readmeWithTables } from '../tables';
 import { error, ok, type DoctorContext, type Finding } from './finding';
 
@@ -67,4 +69,17 @@ function firstDifferentLine(actual: string, expected: string): { number: number;
     if (a[index] !== e[index]) return { number: index + 1, actual: a[index] ?? '(end of file)', expected: e[index] ?? '(end of file)' };
   }
   return undefined;
+}
+
+/**
+ * deploy/kubernetes, a folder of files derived from mesh.yaml (a file per service, and the
+ * overlays): each stale or missing file in one sentence with the line that differs.
+ */
+export function kubernetesFindings(context: DoctorContext): Finding[] {
+  if (!existsSync(join(dirname(context.manifest.file), DEPLOY_DIR))) {
+    return [ok('files', DEPLOY_DIR, `${DEPLOY_DIR}: not present beside ${basename(context.manifest.file)}, nothing to check`)];
+  }
+  const problems = kubernetesProblems(context.manifest);
+  if (problems.length === 0) return [ok('files', DEPLOY_DIR, `${DEPLOY_DIR} is current with ${basename(context.manifest.file)} ("${GENERATE_COMMAND}" writes it)`)];
+  return problems.map((problem) => error('files', DEPLOY_DIR, problem));
 }

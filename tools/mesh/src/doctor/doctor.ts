@@ -3,7 +3,7 @@ import { loadManifest, ManifestError } from '@portcullis/manifest';
 import type { MeshLocation } from '@portcullis/trust';
 import { authorityFindings } from './authority';
 import { certificateFindings } from './certificates';
-import { DERIVED_FILES, derivedFileFindings, type DerivedFile } from './derived-files';
+import { DERIVED_FILES, derivedFileFindings, kubernetesFindings, type DerivedFile } from './derived-files';
 import { error, ok, type DoctorContext, type Finding } from './finding';
 import type { DoctorReport } from './report';
 import type { ProbeIdentity } from './probe';
@@ -47,7 +47,12 @@ export async function runDoctor(location: MeshLocation, options: DoctorOptions =
     throw failure;
   }
   const files: Finding[] = [ok('files', 'mesh.yaml', `${location.manifestFile} is valid`)];
-  files.push(...derivedFileFindings(context, options.derivedFiles ?? DERIVED_FILES), ...sourceFindings(context), ...authorityFindings(context));
+  files.push(
+    ...derivedFileFindings(context, options.derivedFiles ?? DERIVED_FILES),
+    ...kubernetesFindings(context),
+    ...sourceFindings(context),
+    ...authorityFindings(context),
+  );
   const certificates = certificateFindings(context);
 
   let identity: ProbeIdentity;
