@@ -27,14 +27,18 @@ RUN test -n "$SERVICE" || { echo 'build with --build-arg SERVICE=<name>' >&2; ex
     pnpm --filter "@portcullis/${SERVICE}" --prod deploy /out \
     && cp mesh.yaml /out/mesh.yaml \
     # A mount point, owned by the service user, for each workload's certificate volume (names from the manifest).
-    && node tools/mesh/dist/cli.js workloads | sed 's#^#/certs/#' | xargs mkdir -p /certs/ca
+    && node tools/mesh/dist/cli.js workloads | sed 's#^#/certs/#' | xargs mkdir -p /certs/ca \
+    # The mount point of the service's data volume (its database), owned by the service user.
+    && mkdir -p /data
 
 FROM ${NODE_IMAGE}
 ARG SERVICE
 WORKDIR /app
 COPY --from=build /out /app
 COPY --from=build --chown=10001:10001 /certs /certs
+COPY --from=build --chown=10001:10001 /data /data
 ENV NODE_ENV=production \
+    PORTCULLIS_DATA=/data \
     PORTCULLIS_SERVICE=${SERVICE} \
     PORTCULLIS_MANIFEST=/app/mesh.yaml \
     PORTCULLIS_CERTS=/certs \

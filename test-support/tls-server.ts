@@ -3,6 +3,7 @@ import Fastify from 'fastify';
 import type { Manifest } from '@portcullis/manifest';
 import { identityFiles } from '@portcullis/layout';
 import {
+  FAULTS_ROUTE,
   AuditLog,
   ConnectionAdmission,
   jsonLineSink,
@@ -59,7 +60,8 @@ export async function startTrustedServer(
   const context = { service, manifest, source, audit: auditLog, limits: all, admission };
   const fastify = Fastify(meshFastifyOptions(source, manifest.tls.minVersion, all));
   secureFastify(fastify, context);
-  for (const route of manifest.services.get(service)!.routes) {
+  // PUT /faults is served by the trust library itself (secureFastify).
+  for (const route of manifest.services.get(service)!.routes.filter((r) => !(r.method === FAULTS_ROUTE.method && r.path === FAULTS_ROUTE.url))) {
     fastify.route({
       method: route.method as 'GET',
       url: route.path,

@@ -25,6 +25,7 @@ requirements=(
   "testssl.sh|command -v testssl"
   "faketime|ls /usr/lib/*/faketime/libfaketimeMT.so.1"
   "prometheus|command -v prometheus"
+  "postgresql|ls /usr/lib/postgresql/*/bin/initdb"
 )
 
 missing=()

@@ -70,10 +70,13 @@ describe('a service with a bad certificate or manifest stops at start-up with on
       writeFileSync(file, text);
       const result = startOrders(certs.dir, file);
       expect(result.code).toBe(1);
-      // One line per problem: the typo, and the permission payments gives orders that orders no longer uses.
+      // One line per problem: the typo, and each permission payments gives orders that orders no longer uses.
       expect(result.stderr.split('\n')).toEqual([
         `orders: ${file}:${lineOf(text, 'paymnts')}: services.orders.calls[${index}]: "paymnts" is not a service; known services: ${[...real.services.keys()].join(', ')}`,
-        `${file}:${lineOf(text, 'POST /charges')}: services.payments.routes.POST /charges[0]: payments allows orders on "POST /charges", but orders does not list payments in its calls; add it there or remove it here`,
+        ...['POST /charges', 'GET /charges/:reference', 'POST /charges/:reference/void'].map(
+          (route) =>
+            `${file}:${lineOf(text, `${route}:`)}: services.payments.routes.${route}[0]: payments allows orders on "${route}", but orders does not list payments in its calls; add it there or remove it here`,
+        ),
       ]);
     } finally {
       manifest.remove();

@@ -13,11 +13,11 @@ export interface UpstreamResponse {
  * mistake inside the mesh, a 408 or 413 is a problem between services) is the
  * upstream's fault and must not leak internal identities or routes: 502.
  */
-const RELAYED = new Set([400, 402, 404, 409]);
+const RELAYED = new Set([400, 402, 404, 409, 422]);
 
 /**
  * Turns a peer's response into a value or an exception: 2xx must match
- * `schema`, 400/402/404/409 are relayed as they are (409 out of stock, 404
+ * `schema`, 400/402/404/409/422 are relayed as they are (409 out of stock, 404
  * unknown order), anything else becomes 502.
  */
 export function expectOk<T extends z.ZodType>(target: string, response: UpstreamResponse, schema: T): z.infer<T> {

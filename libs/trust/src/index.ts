@@ -21,3 +21,6 @@ export { ConnectionAdmission, type AdmissionOptions, type AdmissionStatus } from
 export { SHED_DECISIONS, SheddingCounters, type AdmissionGauges, type ShedCounts, type ShedDecision, type ShedLogSink } from './server/shedding';
 export { DURATION_BUCKETS, METRIC_NAMES, MeshMetrics, refusalLabel, UNKNOWN_PEER, UNMATCHED_ROUTE, type ClientEdge, type ServerEdge } from './observe/metrics';
 export { activeTraceFields, installTracing, type TracingMode } from './observe/tracing';
+export { type MeshCallOptions } from './client/mesh-client';
+export { currentDeadline, DEADLINE_HEADER, DEADLINE_MARGIN_MS, DEFAULT_BUDGET_MS, withDeadline } from './deadline';
+export { FAULTS_ROUTE, faultsEnabled, type Fault } from './server/faults';

@@ -1,50 +1,84 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { LRUCache } from 'lru-cache';
-import { newId, type CreateReservation, type InventoryItem, type Reservation } from '@portcullis/contracts';
-
-interface StockLine {
-  available: number;
-  readonly unitPriceCents: number;
-}
+import {
+  ConflictException,
+  Injectable,
+  Logger,
+  NotFoundException,
+  UnprocessableEntityException,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
+import type { CreateReservation, InventoryItem, Reservation } from '@portcullis/contracts';
+import { StockRepository } from './stock.repository';
 
 /**
- * How many reservations can still be released. A reservation is released when the charge for it
- * fails, within the same order call; one that was never released belongs to a placed order. The
- * most recent ones are kept, so memory stays flat under load; an older one can no longer be
- * released (its stock stays sold) and answers 404.
+ * How long stock stays reserved unless its order confirms it: long enough for the order flow
+ * and its reconciler, short enough that stock held by a caller that vanished comes back.
  */
-export const RESERVATIONS_KEPT = 10_000;
+export const DEFAULT_RESERVATION_TTL_MS = 30_000;
+const SWEEP_INTERVAL_MS = 1_000;
 
-/** In-memory stock, seeded with a few SKUs: enough to show a real flow, with no database to run. */
+/** The stock rules as HTTP answers, and the sweeper that gives back expired reservations. */
 @Injectable()
-export class StockService {
-  private readonly stock = new Map<string, StockLine>([
-    // Plenty of WIDGET-1, so that load and rotation drills never run out of stock.
-    ['WIDGET-1', { available: 1_000_000, unitPriceCents: 1_250 }],
-    ['GADGET-2', { available: 25, unitPriceCents: 4_999 }],
-    ['GIZMO-3', { available: 5, unitPriceCents: 19_900 }],
-  ]);
-  private readonly reservations = new LRUCache<string, Reservation>({ max: RESERVATIONS_KEPT });
+export class StockService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(StockService.name);
+  private readonly ttlMs = Number(process.env.PORTCULLIS_RESERVATION_TTL_MS ?? DEFAULT_RESERVATION_TTL_MS);
+  private sweeper: NodeJS.Timeout | undefined;
 
-  list(): InventoryItem[] {
-    return [...this.stock].map(([sku, line]) => ({ sku, available: line.available }));
+  constructor(private readonly repository: StockRepository) {}
+
+  onModuleInit(): void {
+    this.sweeper = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS).unref();
   }
 
-  reserve({ sku, quantity }: CreateReservation): Reservation {
-    const line = this.stock.get(sku);
-    if (!line) throw new NotFoundException(`unknown sku ${sku}`);
-    if (line.available < quantity) throw new ConflictException(`only ${line.available} of ${sku} available, ${quantity} requested`);
-    line.available -= quantity;
-    const reservation = { id: newId('res'), sku, quantity, unitPriceCents: line.unitPriceCents };
-    this.reservations.set(reservation.id, reservation);
-    return reservation;
+  onModuleDestroy(): void {
+    clearInterval(this.sweeper);
   }
 
-  /** Gives reserved stock back, e.g. when the payment for it failed. */
-  release(id: string): void {
-    const reservation = this.reservations.get(id);
-    if (!reservation) throw new NotFoundException(`unknown reservation ${id}`);
-    this.reservations.delete(id);
-    this.stock.get(reservation.sku)!.available += reservation.quantity;
+  list(): Promise<InventoryItem[]> {
+    return this.repository.list();
+  }
+
+  async reserve(body: CreateReservation): Promise<Reservation> {
+    const result = await this.repository.reserve(body, this.ttlMs);
+    switch (result.kind) {
+      case 'reserved':
+      case 'replayed':
+        return result.reservation;
+      case 'unknown_sku':
+        throw new NotFoundException(`unknown sku ${body.sku}`);
+      case 'short':
+        throw new ConflictException(`only ${result.available} of ${body.sku} available, ${body.quantity} requested`);
+      case 'released':
+        this.logger.warn(`reservation ${body.id} refused: it was released before this request was served`);
+        throw new ConflictException(`reservation ${body.id} was released`);
+      case 'mismatch':
+        throw new UnprocessableEntityException(
+          `reservation ${body.id} holds ${result.reservation.quantity} of ${result.reservation.sku}, not ${body.quantity} of ${body.sku}`,
+        );
+    }
+  }
+
+  async confirm(id: string): Promise<Reservation> {
+    const result = await this.repository.confirm(id);
+    if (result.kind === 'missing') throw new NotFoundException(`unknown reservation ${id}`);
+    if (result.kind === 'released') throw new ConflictException(`reservation ${id} was released or expired`);
+    return result.reservation;
+  }
+
+  /** Gives reserved stock back (the charge for it failed); idempotent, and it forbids a late reservation of the id. */
+  async release(id: string): Promise<void> {
+    const result = await this.repository.release(id);
+    if (result.kind === 'confirmed') throw new ConflictException(`reservation ${id} is confirmed; its stock is sold`);
+    this.logger.log(`reservation ${id} released${result.kind === 'tombstone' ? ' before it was made' : ''}`);
+  }
+
+  private async sweep(): Promise<void> {
+    try {
+      for (const expired of await this.repository.expire()) {
+        this.logger.warn(`reservation ${expired.id} expired unconfirmed; ${expired.quantity} of ${expired.sku} back in stock`);
+      }
+    } catch (error) {
+      this.logger.error(`expiring reservations failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 }

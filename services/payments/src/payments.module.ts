@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { ChargesRepository } from './charges.repository';
 import { PaymentsController } from './payments.controller';
 
-@Module({ controllers: [PaymentsController] })
+@Module({ controllers: [PaymentsController], providers: [ChargesRepository] })
 export class PaymentsModule {}

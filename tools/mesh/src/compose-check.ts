@@ -6,6 +6,10 @@ import { MONITOR_CLIENT } from './readiness';
 export const COMPOSE_ENVIRONMENT = 'compose';
 /** The one-shot job that issues certificates into the volumes. */
 export const CERTS_JOB = 'certs';
+/** Where a service's database lives in its container (PORTCULLIS_DATA in the Dockerfile). */
+export const DATA_MOUNT = '/data';
+/** Each service's own volume for its database, mounted writable: the state that survives the container. */
+export const serviceDataVolume = (service: string): string => `${service}-data:${DATA_MOUNT}`;
 /** The long-running job that renews them. */
 export const RENEWER = 'renewer';
 
@@ -59,8 +63,9 @@ export function composeProblems(manifest: Manifest, composeText: string): string
       problems.push(`${where} must run the image portcullis/${service.name} built with SERVICE=${service.name}`);
     }
     const identityVolume = `${service.name}-identity:/certs/${service.name}:ro`;
-    if (JSON.stringify(spec.volumes ?? []) !== JSON.stringify([identityVolume])) {
-      problems.push(`${where} must mount exactly its own identity, read-only (${identityVolume}), not ${JSON.stringify(spec.volumes ?? [])}`);
+    const dataVolume = serviceDataVolume(service.name);
+    if (JSON.stringify(spec.volumes ?? []) !== JSON.stringify([identityVolume, dataVolume])) {
+      problems.push(`${where} must mount exactly its own identity, read-only (${identityVolume}), and its own data (${dataVolume}), not ${JSON.stringify(spec.volumes ?? [])}`);
     }
     for (const [writer, spec] of [[CERTS_JOB, job], [RENEWER, renewer]] as const) {
       if (spec && !(spec.volumes ?? []).includes(`${service.name}-identity:/certs/${service.name}`)) {

@@ -1,10 +1,12 @@
 import { isAlias, isMap, isScalar, isSeq, parse, parseDocument, Scalar, type Document, type Pair, type YAMLMap } from 'yaml';
 import type { Manifest, Service } from '@portcullis/manifest';
-import { CERTS_JOB, COMPOSE_ENVIRONMENT, isEdge, RENEWER } from './compose-check';
+import { CERTS_JOB, COMPOSE_ENVIRONMENT, isEdge, RENEWER, serviceDataVolume } from './compose-check';
 
 /** The anchor every service entry merges: hardening, restart policy, the mTLS health check. */
 const SERVICE_ANCHOR = 'service';
 const IDENTITY_VOLUME = /-identity(:|$)/;
+/** The named volumes written from the manifest: each service's identity and its data. */
+const SERVICE_VOLUME = /-(identity|data)(:|$)/;
 
 /**
  * docker-compose.yml with its per-service entries, the certificate jobs'
@@ -43,12 +45,14 @@ export function generateCompose(manifest: Manifest, composeText: string, file = 
   const volumes = doc.get('volumes', true);
   if (!isMap(volumes)) throw new Error(`${file}: has no volumes map; restore it with the CA's volume`);
   volumes.items = [
-    ...volumes.items.filter((pair) => !IDENTITY_VOLUME.test(keyOf(pair))),
-    ...identities.map((name) => {
-      const empty = new Scalar(null);
-      empty.source = ''; // `name-identity:` with nothing after it, as Compose writes a default volume.
-      return doc.createPair(`${name}-identity`, empty);
-    }),
+    ...volumes.items.filter((pair) => !SERVICE_VOLUME.test(keyOf(pair))),
+    ...identities.flatMap((name) =>
+      [`${name}-identity`, `${name}-data`].map((volume) => {
+        const empty = new Scalar(null);
+        empty.source = ''; // `name-identity:` with nothing after it, as Compose writes a default volume.
+        return doc.createPair(volume, empty);
+      }),
+    ),
   ];
   return doc.toString({ flowCollectionPadding: false, lineWidth: 0 });
 }
@@ -57,7 +61,7 @@ function serviceEntry(doc: Document, manifest: Manifest, service: Service, nodeI
   const entry = doc.createNode({
     image: `portcullis/${service.name}`,
     build: { context: '.', args: { NODE_IMAGE: nodeImage, SERVICE: service.name } },
-    volumes: [`${service.name}-identity:/certs/${service.name}:ro`],
+    volumes: [`${service.name}-identity:/certs/${service.name}:ro`, serviceDataVolume(service.name)],
   }) as YAMLMap;
   entry.items.unshift(doc.createPair('<<', doc.createAlias(anchored)));
   if (isEdge(manifest, service)) {

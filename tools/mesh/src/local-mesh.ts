@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadManifest, type Manifest } from '@portcullis/manifest';
 import { issueMeshCertificates, withAuthorityLock } from '@portcullis/pki';
@@ -8,6 +8,7 @@ import { DEFAULT_ENVIRONMENT } from '@portcullis/trust';
 import { keepRenewing } from './renewer';
 import { SERVICE_NODE_FLAGS } from './service-runtime';
 import { monitorClient, waitUntilHealthy } from './readiness';
+import { RestartPolicy } from './restart-policy';
 
 /** The services' code sits beside this tool in the repository, wherever the manifest is. */
 const SERVICES_DIR = resolve(__dirname, '..', '..', '..', 'services');
@@ -21,11 +22,16 @@ export interface LocalMeshOptions {
   readonly readyTimeoutMs?: number;
   /** How often to look for certificates due for renewal (default: every minute). */
   readonly renewCheckMs?: number;
+  /** Where services keep their databases, `<dir>/<service>/` (default: `data/` beside the certificates). */
+  readonly dataDir?: string;
+  /** Extra environment for every service (e.g. PORTCULLIS_FAULTS=1 for fault drills). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface LocalMesh {
   readonly manifest: Manifest;
   readonly certsDir: string;
+  readonly dataDir: string;
   readonly environment: string;
   /** Milliseconds from the call until every service answered over mTLS. */
   readonly readyInMs: number;
@@ -54,12 +60,21 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
   const lastErrors = new Map<string, string>();
   const stopping = new AbortController();
   const monitor = monitorClient(manifest, options.certsDir, environment);
+  const dataDir = resolve(options.dataDir ?? join(dirname(options.certsDir), 'data'));
+  const restarts = new RestartPolicy();
   const spawnService = (name: string): ChildProcess => {
     const entry = join(SERVICES_DIR, name, 'dist', 'main.js');
     if (!existsSync(entry)) throw new Error(`${relative(process.cwd(), entry)} is missing; build the services first with "pnpm build"`);
     const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, '--enable-source-maps', entry], {
       cwd: process.cwd(),
-      env: { ...process.env, PORTCULLIS_MANIFEST: manifest.file, PORTCULLIS_CERTS: options.certsDir, PORTCULLIS_ENV: environment },
+      env: {
+        ...process.env,
+        ...options.env,
+        PORTCULLIS_MANIFEST: manifest.file,
+        PORTCULLIS_CERTS: options.certsDir,
+        PORTCULLIS_ENV: environment,
+        PORTCULLIS_DATA: dataDir,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     for (const stream of ['stdout', 'stderr'] as const) {
@@ -68,9 +83,21 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
         options.onOutput?.(name, line, stream);
       });
     }
+    const startedAt = Date.now();
     child.once('close', (code, signal) => {
-      // A service that dies while the mesh runs must not go unnoticed.
-      if (!stopping.signal.aborted && processes.get(name) === child) options.onOutput?.(name, `exited (${signal ?? `code ${code}`})`, 'stderr');
+      // A service that dies while the mesh runs must not go unnoticed, and is started again,
+      // later each time it dies young, so that a crash loop does not spin.
+      if (stopping.signal.aborted || processes.get(name) !== child) return;
+      const delayMs = restarts.next(name, Date.now() - startedAt);
+      options.onOutput?.(name, `exited (${signal ?? `code ${code}`}); restarting in ${delayMs} ms (restart ${restarts.count(name)})`, 'stderr');
+      setTimeout(() => {
+        if (stopping.signal.aborted || processes.get(name) !== child) return;
+        try {
+          spawnService(name);
+        } catch (error) {
+          options.onOutput?.(name, `restart failed: ${error instanceof Error ? error.message : String(error)}`, 'stderr');
+        }
+      }, delayMs);
     });
     processes.set(name, child);
     return child;
@@ -134,6 +161,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
   return {
     manifest,
     certsDir: options.certsDir,
+    dataDir,
     environment,
     readyInMs: Date.now() - started,
     pids: () => new Map([...processes].filter(([, child]) => child.pid !== undefined).map(([name, child]) => [name, child.pid!])),

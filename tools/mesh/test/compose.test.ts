@@ -33,7 +33,7 @@ describe('docker-compose.yml against mesh.yaml', () => {
   });
 
   it('disagree when a service that is only called inside the mesh is published', () => {
-    const problems = composeProblems(repoManifest(), edited('      - payments-identity:/certs/payments:ro\n', '      - payments-identity:/certs/payments:ro\n    ports:\n      - "9444:8443"\n'));
+    const problems = composeProblems(repoManifest(), edited('      - payments-data:/data\n', '      - payments-data:/data\n    ports:\n      - "9444:8443"\n'));
     expect(problems).toEqual(['compose service payments is only called inside the mesh and must not publish ports (["9444:8443"])']);
   });
 

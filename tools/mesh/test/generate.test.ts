@@ -43,8 +43,13 @@ describe('adding a service to mesh.yaml', () => {
   it('keeps every other byte of the file: comments, their alignment, flow lists', () => {
     const { text } = add(['payments'], ['orders', 'demo-client'], ['GET /shipments/:id', 'POST /shipments']);
     const removed = manifestText().split('\n').filter((line) => !text.split('\n').includes(line));
-    // Only the two lists that grew differ, each by the new name at its end.
-    expect(removed).toEqual([expect.stringMatching(/^ {4}calls: \[.*\]$/), expect.stringMatching(/^ {6}POST \/charges: \[.*\]$/)]);
+    // Only the lists that grew differ (the calls, and each route of payments), each by the new name at its end.
+    expect(removed).toEqual([
+      expect.stringMatching(/^ {4}calls: \[.*\]$/),
+      expect.stringMatching(/^ {6}POST \/charges: \[.*\]$/),
+      expect.stringMatching(/^ {6}GET \/charges\/:reference: \[.*\]$/),
+      expect.stringMatching(/^ {6}POST \/charges\/:reference\/void: \[.*\]$/),
+    ]);
     for (const comment of manifestText().split('\n').filter((line) => line.includes('#'))) expect(text).toContain(comment);
   });
 

@@ -152,7 +152,8 @@ describe.each(OVERLAYS)('the %s overlay, rendered with kustomize', (overlay) => 
         image: `portcullis/${service.name}`,
         securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
         ports: [{ containerPort: port }],
-        volumeMounts: [{ mountPath: `/certs/${service.name}`, readOnly: true }],
+        // Its own identity, read-only, and a writable folder for its database (the root filesystem is read-only).
+        volumeMounts: [{ mountPath: `/certs/${service.name}`, readOnly: true }, { name: 'data', mountPath: '/data' }],
       });
       expect(container!.env).toEqual(
         expect.arrayContaining([

@@ -32,7 +32,14 @@ describe('the test suite prerequisites', () => {
     expect(run.status).toBe(1);
     const lines = run.stderr.trim().split('\n');
     expect(lines).toEqual(
-      ['curl', 'iproute2', 'testssl.sh', ...(spawnSync('sh', ['-c', 'ls /usr/lib/*/faketime/libfaketimeMT.so.1']).status === 0 ? [] : ['faketime']), 'prometheus'].map(
+      [
+        'curl',
+        'iproute2',
+        'testssl.sh',
+        ...(spawnSync('sh', ['-c', 'ls /usr/lib/*/faketime/libfaketimeMT.so.1']).status === 0 ? [] : ['faketime']),
+        'prometheus',
+        ...(spawnSync('sh', ['-c', 'ls /usr/lib/postgresql/*/bin/initdb']).status === 0 ? [] : ['postgresql']),
+      ].map(
         (pkg) => `The tests need the ${pkg} package, which is missing: install it with "sudo apt-get install ${pkg}" (or your system's package manager).`,
       ),
     );

@@ -7,6 +7,7 @@ import type { Identity } from '../identity';
 import { secureContextOptions } from '../server/tls-options';
 import type { IdentitySource } from '../source';
 import { failureKind, MeshCallError } from './call-error';
+import { callBudget } from './deadline';
 import { pinServerIdentity } from './pin';
 import { svidRules } from '../svid';
 import type { MeshMetrics } from '../observe/metrics';
@@ -16,6 +17,11 @@ import { endClientSpan, startClientSpan } from '../observe/tracing';
 export interface MeshResponse<T = unknown> {
   readonly status: number;
   readonly body: T;
+}
+
+export interface MeshCallOptions {
+  /** Extra request headers (e.g. `idempotency-key`); the deadline header is the client's own. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface MeshClientOptions {
@@ -95,13 +101,13 @@ export class MeshClient {
     method: Dispatcher.HttpMethod,
     path: string,
     body?: unknown,
-    /** Extra request headers, e.g. `accept` for `GET /metrics` as JSON (what `mesh stat` reads). */
-    extraHeaders: Readonly<Record<string, string>> = {},
+    /** Extra request headers: `idempotency-key`, or `accept` for `GET /metrics` as JSON (what `mesh stat` reads). */
+    extra: MeshCallOptions = {},
   ): Promise<MeshResponse<T>> {
     const started = performance.now();
     // A label from the manifest: a name it does not know (a typo in a service) is not a new series.
     const edge = this.options.metrics?.clientEdge(this.options.manifest.services.has(target) ? target : UNKNOWN_PEER);
-    const headers: OutgoingHttpHeaders = body === undefined ? { ...extraHeaders } : { ...extraHeaders, 'content-type': 'application/json' };
+    const headers: OutgoingHttpHeaders = body === undefined ? { ...extra.headers } : { ...extra.headers, 'content-type': 'application/json' };
     const span = startClientSpan(target, method, headers, () => ({
       'http.request.method': method,
       'url.path': path,
@@ -127,7 +133,8 @@ export class MeshClient {
   private async send<T>(target: string, method: Dispatcher.HttpMethod, path: string, headers: OutgoingHttpHeaders, body: unknown): Promise<MeshResponse<T>> {
     const origin = originOf(this.options.manifest, target, this.options.environment);
     const agent = this.agentFor(target);
-    const signal = AbortSignal.timeout(this.timeouts.call);
+    const budget = callBudget(target, this.timeouts.call);
+    const signal = AbortSignal.timeout(budget.ms);
     let status: number;
     let text: string;
     let json: boolean;
@@ -137,7 +144,10 @@ export class MeshClient {
         path,
         method,
         signal,
-        headers: headers as Record<string, string>,
+        // Under a deadline the signal ends the call; undici's own timers (coarse, about half a second) only back it up.
+        ...(budget.underDeadline ? { headersTimeout: budget.ms + 1_000, bodyTimeout: budget.ms + 1_000 } : {}),
+        // The caller's trace (set by startClientSpan) and the deadline left for this hop travel with the call.
+        headers: { ...(headers as Record<string, string>), ...budget.headers },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       status = response.statusCode;
@@ -145,7 +155,12 @@ export class MeshClient {
       text = await response.body.text();
     } catch (error) {
       if (signal.aborted) {
-        throw new MeshCallError(target, 'deadline', `no answer within ${this.timeouts.call} ms, waiting for a free connection included`, { cause: error });
+        throw new MeshCallError(
+          target,
+          'deadline',
+          `no answer within ${budget.ms} ms${budget.fromCaller ? " (what the caller's deadline left)" : ''}, waiting for a free connection included`,
+          { cause: error },
+        );
       }
       throw new MeshCallError(target, failureKind(error), describe(error), { cause: error });
     }

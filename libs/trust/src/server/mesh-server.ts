@@ -10,6 +10,8 @@ import { ConnectionAdmission } from './admission';
 import type { MeshMetrics } from '../observe/metrics';
 import { classifyRefusalReason } from '../refusal-class';
 import { collectRoutes, installAuthorization } from './authorization';
+import { installDeadlines } from './deadline-hook';
+import { faultsEnabled, installFaults } from './faults';
 import { PeerIdentifier } from './peer';
 import { serverTlsOptions } from './tls-options';
 
@@ -96,7 +98,19 @@ export function secureFastify(fastify: FastifyInstance, context: MeshServerConte
     ...(context.metrics ? { metrics: context.metrics } : {}),
     ...(context.logger ? { logger: context.logger } : {}),
   });
+  const log = eventLog(context.logger);
+  installDeadlines(fastify, context.service, log);
+  installFaults(fastify, context.service, faultsEnabled(), log);
   return { served, policy };
+}
+
+/** The service's pino logger for the deadline and fault hooks' events; one JSON line on stdout where there is none (tests). */
+function eventLog(logger: Logger | undefined): (line: Record<string, unknown>) => void {
+  if (!logger) return (line) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`);
+  return ({ level, message, ...fields }) => {
+    const write = level === 'warn' ? logger.warn.bind(logger) : level === 'error' ? logger.error.bind(logger) : logger.info.bind(logger);
+    write(fields, typeof message === 'string' ? message : '');
+  };
 }
 
 /**

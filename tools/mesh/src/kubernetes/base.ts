@@ -100,10 +100,16 @@ function serviceDocuments(namespace: string, { service, serviceName, port }: Kub
                   livenessProbe: { ...probe, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 6 },
                   resources: SERVICE_RESOURCES,
                   securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
-                  volumeMounts: [{ name: 'identity', mountPath: `/certs/${name}`, readOnly: true }],
+                  volumeMounts: [
+                    { name: 'identity', mountPath: `/certs/${name}`, readOnly: true },
+                    { name: 'data', mountPath: '/data' },
+                  ],
                 },
               ],
-              volumes: [{ name: 'identity', projected: { defaultMode: 0o440, sources: [{ secret: { name: identitySecretName(name) } }] } }],
+              volumes: [
+                { name: 'identity', projected: { defaultMode: 0o440, sources: [{ secret: { name: identitySecretName(name) } }] } },
+                { name: 'data', emptyDir: {} },
+              ],
             },
           },
         },
@@ -123,7 +129,7 @@ function serviceDocuments(namespace: string, { service, serviceName, port }: Kub
         },
         {
           path: ['spec', 'template', 'spec', 'volumes'],
-          text: " The identity the trust library watches: tls.crt, tls.key, ca.crt, revoked.txt behind the kubelet's ..data link.\n Each overlay says where the files come from. defaultMode 288 is 0440: the key is readable by the service's group only.",
+          text: " The identity the trust library watches: tls.crt, tls.key, ca.crt, revoked.txt behind the kubelet's ..data link.\n Each overlay says where the files come from. defaultMode 288 is 0440: the key is readable by the service's group only.\n data: the service's SQLite database (PORTCULLIS_DATA=/data; the root filesystem is read-only). An emptyDir keeps it across\n container restarts, not pod deletion: for state that outlives the pod, set DATABASE_URL (PostgreSQL) or mount a PersistentVolumeClaim here.",
         },
       ],
     },

@@ -29,7 +29,7 @@ export async function takeSnapshot(client: MeshClient, services: readonly string
   const scrapes = await Promise.all(
     services.map(async (service): Promise<[string, ServiceScrape]> => {
       try {
-        const response = await client.call<MetricFamily[]>(service, 'GET', '/metrics', undefined, { accept: 'application/json' });
+        const response = await client.call<MetricFamily[]>(service, 'GET', '/metrics', undefined, { headers: { accept: 'application/json' } });
         const at = now();
         if (response.status !== 200) return [service, { at, error: `GET /metrics answered ${response.status}` }];
         if (!Array.isArray(response.body)) return [service, { at, error: 'GET /metrics did not answer JSON' }];
