@@ -21,7 +21,17 @@ module.exports = {
   // machine's two cores, and a suite timing out because another one hogs the CPU proves nothing.
   maxWorkers: 1,
   projects: [
-    { ...shared, displayName: 'unit', setupFilesAfterEnv: ['<rootDir>/test-support/unit-timeouts.ts'], testMatch: ['<rootDir>/libs/*/test/**/*.test.ts', '<rootDir>/tools/*/test/**/*.test.ts', '<rootDir>/bench/test/*.test.ts', '<rootDir>/services/*/test/**/*.test.ts'] },
+    {
+      ...shared,
+      displayName: 'unit',
+      setupFilesAfterEnv: ['<rootDir>/test-support/unit-timeouts.ts'],
+      testMatch: [
+        '<rootDir>/libs/*/test/**/*.test.ts',
+        '<rootDir>/tools/*/test/**/*.test.ts',
+        '<rootDir>/bench/test/*.test.ts',
+        '<rootDir>/services/*/test/**/*.test.ts',
+      ],
+    },
     {
       ...shared,
       displayName: 'e2e',

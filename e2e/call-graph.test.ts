@@ -43,7 +43,8 @@ describe('the call graph: every caller against every route of every service, ove
       const endpoint = mesh.endpoint(service);
       const response = curl(`${endpoint.origin}${pair.path}`, { cacert: files.bundle, cert: files.cert, key: files.key }, [
         ...endpoint.curlArgs,
-        '-X', pair.method,
+        '-X',
+        pair.method,
         ...(pair.method === 'POST' ? ['-H', 'content-type: application/json', '--data-binary', '{}'] : []),
       ]);
       if (pair.allowed) {
@@ -69,8 +70,9 @@ describe('identity pinning against the running mesh', () => {
     // Point orders' idea of where payments lives at the real inventory service, in an
     // environment of its own (the manifest refuses two services on one address).
     const inventory = mesh.endpoint('inventory').connect;
-    const text = readFileSync(mesh.manifest.file, 'utf8').replace(/(\n\s+)compose: (\w+)/g, (_, indent: string, name: string) =>
-      `${indent}compose: ${name}${indent}decoy: ${name === 'payments' ? `${inventory.host}:${inventory.port}` : name}`,
+    const text = readFileSync(mesh.manifest.file, 'utf8').replace(
+      /(\n\s+)compose: (\w+)/g,
+      (_, indent: string, name: string) => `${indent}compose: ${name}${indent}decoy: ${name === 'payments' ? `${inventory.host}:${inventory.port}` : name}`,
     );
     const manifest = parseManifest(text, mesh.manifest.file);
     const orders = manifest.services.get('orders')!;

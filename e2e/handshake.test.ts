@@ -54,7 +54,9 @@ describe('the handshake on every service', () => {
       const result = await sClient(address(), service, { cafile: bundle, cert: selfSignedFiles.cert, key: selfSignedFiles.key });
       expect(result.answered).toBe(false);
       expect(curl(url(), { cacert: bundle, cert: selfSignedFiles.cert, key: selfSignedFiles.key }, via()).status).toBe(0);
-      expect(await handshakeRefusals()).toContainEqual(expect.stringMatching(/^client certificate refused: (DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)/));
+      expect(await handshakeRefusals()).toContainEqual(
+        expect.stringMatching(/^client certificate refused: (DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)/),
+      );
     });
 
     it('refuses a client certificate from another CA carrying a mesh identity', async () => {

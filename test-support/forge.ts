@@ -28,7 +28,10 @@ export interface ForgedAuthority {
 export async function foreignAuthority(trustDomain = 'portcullis.local'): Promise<ForgedAuthority> {
   const now = new Date();
   const rootKey = await generateRsaKey();
-  const root = { certPem: signCertificate(rootProfile(trustDomain, rootKey.privateKeyPem, rootKey.publicKeyPem, now, 24 * HOUR)), keyPem: rootKey.privateKeyPem };
+  const root = {
+    certPem: signCertificate(rootProfile(trustDomain, rootKey.privateKeyPem, rootKey.publicKeyPem, now, 24 * HOUR)),
+    keyPem: rootKey.privateKeyPem,
+  };
   const intermediateKey = await generateRsaKey();
   const intermediate = {
     certPem: signCertificate(intermediateProfile(trustDomain, root, intermediateKey.publicKeyPem, now, 24 * HOUR)),
@@ -53,14 +56,28 @@ export async function forgeLeaf(
   change: (spec: CertificateSpec) => CertificateSpec = (spec) => spec,
 ): Promise<ForgedIdentity> {
   const key = await generateRsaKey();
-  const spec = leafProfile(workload, leafNames(manifest, (manifest.services.get(workload) ?? manifest.clients.get(workload))!), issuer, key.publicKeyPem, new Date(), 24 * HOUR);
+  const spec = leafProfile(
+    workload,
+    leafNames(manifest, (manifest.services.get(workload) ?? manifest.clients.get(workload))!),
+    issuer,
+    key.publicKeyPem,
+    new Date(),
+    24 * HOUR,
+  );
   return { chainPem: signCertificate(change(spec)) + issuer.certPem, keyPem: key.privateKeyPem };
 }
 
 /** A self-signed certificate carrying `workload`'s identity. */
 export async function selfSigned(manifest: Manifest, workload: string): Promise<ForgedIdentity> {
   const key = await generateRsaKey();
-  const spec = leafProfile(workload, leafNames(manifest, manifest.services.get(workload) ?? manifest.clients.get(workload)!), { certPem: '', keyPem: '' }, key.publicKeyPem, new Date(), HOUR);
+  const spec = leafProfile(
+    workload,
+    leafNames(manifest, manifest.services.get(workload) ?? manifest.clients.get(workload)!),
+    { certPem: '', keyPem: '' },
+    key.publicKeyPem,
+    new Date(),
+    HOUR,
+  );
   const { issuer: _issuer, ...unsigned } = spec;
   return { chainPem: signCertificate({ ...unsigned, selfSignKeyPem: key.privateKeyPem }), keyPem: key.privateKeyPem };
 }
@@ -98,14 +115,26 @@ export interface SvidRuleBreaker {
  * The manifest's leaves live 24 hours.
  */
 export const SVID_RULE_BREAKERS: readonly SvidRuleBreaker[] = [
-  { name: 'cA=true without keyCertSign', change: (spec) => ({ ...spec, isCA: true, keyUsage: ['digitalSignature'] }), problem: /its basicConstraints say cA=true: it is a CA certificate, not a leaf/ },
+  {
+    name: 'cA=true without keyCertSign',
+    change: (spec) => ({ ...spec, isCA: true, keyUsage: ['digitalSignature'] }),
+    problem: /its basicConstraints say cA=true: it is a CA certificate, not a leaf/,
+  },
   {
     name: 'cA=false with keyCertSign and cRLSign',
     change: (spec) => ({ ...spec, keyUsage: ['digitalSignature', 'keyCertSign', 'cRLSign'] }),
     problem: /its key usage has keyCertSign and cRLSign, which only a CA may have/,
   },
-  { name: 'cA=false with cRLSign', change: (spec) => ({ ...spec, keyUsage: ['digitalSignature', 'cRLSign'] }), problem: /its key usage has cRLSign, which only a CA may have/ },
-  { name: 'no basicConstraints', change: (spec) => ({ ...spec, withoutBasicConstraints: true }), problem: /it has no basicConstraints extension; an SVID leaf must state cA=false/ },
+  {
+    name: 'cA=false with cRLSign',
+    change: (spec) => ({ ...spec, keyUsage: ['digitalSignature', 'cRLSign'] }),
+    problem: /its key usage has cRLSign, which only a CA may have/,
+  },
+  {
+    name: 'no basicConstraints',
+    change: (spec) => ({ ...spec, withoutBasicConstraints: true }),
+    problem: /it has no basicConstraints extension; an SVID leaf must state cA=false/,
+  },
   {
     name: 'valid for 100 years',
     change: (spec) => ({ ...spec, notAfter: new Date(spec.notBefore.getTime() + 100 * 365.25 * 24 * HOUR) }),

@@ -21,11 +21,14 @@ function curlArgs(url: string, identity: CurlIdentity, extra: readonly string[])
   return [
     '--silent',
     '--show-error',
-    '--max-time', '10',
-    '--cacert', identity.cacert,
+    '--max-time',
+    '10',
+    '--cacert',
+    identity.cacert,
     ...(identity.cert ? ['--cert', identity.cert] : []),
     ...(identity.key ? ['--key', identity.key] : []),
-    '--write-out', '\n%{http_code}',
+    '--write-out',
+    '\n%{http_code}',
     ...extra,
     url,
   ];
@@ -56,7 +59,13 @@ export function curlAsync(url: string, identity: CurlIdentity, extra: readonly s
   });
 }
 
-export function curlJson(url: string, identity: CurlIdentity, body?: unknown, extra: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): CurlResult & { json: unknown } {
+export function curlJson(
+  url: string,
+  identity: CurlIdentity,
+  body?: unknown,
+  extra: readonly string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
+): CurlResult & { json: unknown } {
   const data = body === undefined ? [] : ['-H', 'content-type: application/json', '--data-binary', JSON.stringify(body)];
   const result = curl(url, identity, [...extra, ...data], env);
   let json: unknown;
@@ -102,9 +111,12 @@ export function sClient(
     ...(session?.resume ? ['-sess_in', session.resume] : []),
     // Keep reading after the request is sent, until the server answers or closes.
     '-ign_eof',
-    '-connect', `${address.host}:${address.port}`,
-    '-servername', servername,
-    '-CAfile', options.cafile,
+    '-connect',
+    `${address.host}:${address.port}`,
+    '-servername',
+    servername,
+    '-CAfile',
+    options.cafile,
     '-verify_return_error',
     // s_client sends only the first certificate of -cert; -cert_chain adds the intermediate as curl does.
     ...(options.cert ? ['-cert', options.cert, '-cert_chain', options.cert] : []),

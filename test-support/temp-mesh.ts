@@ -28,7 +28,8 @@ export function editedManifest(...edits: [string | RegExp, string][]): { text: s
  * the manifest has. `hosts` are the new local hosts, one per service.
  */
 export function relocatedManifest(prefix: string, text = manifestText()): { text: string; manifest: () => Manifest; hosts: string[] } {
-  if (!/^127\.\d{1,3}\.\d{1,3}$/.test(prefix) || prefix === '127.0.0') throw new Error(`relocatedManifest: "${prefix}" is not another /24 of 127.0.0.0/8, such as 127.0.8`);
+  if (!/^127\.\d{1,3}\.\d{1,3}$/.test(prefix) || prefix === '127.0.0')
+    throw new Error(`relocatedManifest: "${prefix}" is not another /24 of 127.0.0.0/8, such as 127.0.8`);
   const relocated = text.replace(/^(\s+local: )127\.0\.0\.(\d{1,3})\b/gm, `$1${prefix}.$2`);
   if (relocated === text) throw new Error('relocatedManifest: the manifest has no local address on 127.0.0.x to move');
   const manifest = () => parseManifest(relocated, MANIFEST_FILE);

@@ -55,7 +55,10 @@ export async function startTrustedServer(
   const shedLog: string[] = [];
   const source = sourceOf(manifest, certsDir, presenting);
   const all = { ...SERVER_LIMITS, ...limits };
-  const auditLog = new AuditLog(jsonLineSink((line) => audit.push(line)), { limits: auditLimits });
+  const auditLog = new AuditLog(
+    jsonLineSink((line) => audit.push(line)),
+    { limits: auditLimits },
+  );
   const admission = new ConnectionAdmission({ service, limits: all, log: (line) => shedLog.push(line), ...(reportEveryMs ? { reportEveryMs } : {}) });
   const context = { service, manifest, source, audit: auditLog, limits: all, admission };
   const fastify = Fastify(meshFastifyOptions(source, manifest.tls.minVersion, all));

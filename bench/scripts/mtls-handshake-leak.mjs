@@ -26,7 +26,8 @@ if (process.env.LEAK_SERVER) {
   const { port } = await new Promise((resolve) => server.once('message', resolve));
   server.on('message', ({ served, rssMb }) => console.log(`node ${process.version}: ${served} connections, server RSS ${rssMb} MB`));
   const client = { ...files(clientDir), agent: false, checkServerIdentity: () => undefined };
-  const once = () => new Promise((resolve, reject) => https.get({ host: '127.0.0.1', port, ...client }, (res) => res.resume().on('end', resolve)).on('error', reject));
+  const once = () =>
+    new Promise((resolve, reject) => https.get({ host: '127.0.0.1', port, ...client }, (res) => res.resume().on('end', resolve)).on('error', reject));
   for (let i = 0; i < Number(total); i += 8) await Promise.all(Array.from({ length: 8 }, once));
   await new Promise((resolve) => setTimeout(resolve, 200));
   server.kill();

@@ -34,7 +34,8 @@ import { startupScenario } from './scenarios/startup';
 async function main(args: readonly string[]): Promise<void> {
   const plan = args.includes('--smoke') ? SMOKE_PLAN : FULL_PLAN;
   const outIndex = args.indexOf('--out');
-  const outDir = outIndex >= 0 ? resolve(args[outIndex + 1] ?? '.') : plan.name === 'smoke' ? mkdtempSync(join(tmpdir(), 'portcullis-bench-smoke-')) : REPORT_DIR;
+  const outDir =
+    outIndex >= 0 ? resolve(args[outIndex + 1] ?? '.') : plan.name === 'smoke' ? mkdtempSync(join(tmpdir(), 'portcullis-bench-smoke-')) : REPORT_DIR;
   if (args.includes('--render')) {
     const file = join(outDir, 'results.json');
     if (!existsSync(file)) throw new Error(`${relative(process.cwd(), file)} does not exist; run "pnpm bench" to measure first`);
@@ -115,7 +116,9 @@ async function main(args: readonly string[]): Promise<void> {
 function writeReport(results: BenchResults, outDir: string): void {
   writeFileSync(join(outDir, 'chart.svg'), renderChart(results));
   writeFileSync(join(outDir, 'BENCHMARKS.md'), renderMarkdown(results));
-  process.stdout.write(`${renderSummary(results)}\n\nWrote BENCHMARKS.md and chart.svg from results.json in ${relative(process.cwd(), outDir) || '.'} (measured in ${Math.round(results.durationSeconds)} s).\n`);
+  process.stdout.write(
+    `${renderSummary(results)}\n\nWrote BENCHMARKS.md and chart.svg from results.json in ${relative(process.cwd(), outDir) || '.'} (measured in ${Math.round(results.durationSeconds)} s).\n`,
+  );
 }
 
 main(process.argv.slice(2)).then(

@@ -20,7 +20,7 @@ Requests per second:    25170.58 [#/sec] (mean)
 const AB_PERCENTILES = ['Percentage served,Time in ms', ...Array.from({ length: 100 }, (_, i) => `${i},${(0.5 + i / 100).toFixed(3)}`)].join('\n');
 
 describe('reading what the outside load generators print', () => {
-  it('reads ab\'s summary and its percentile file', () => {
+  it("reads ab's summary and its percentile file", () => {
     expect(parseAbOutput(AB_SUMMARY, AB_PERCENTILES)).toEqual({ completed: 75512, failed: 0, non2xx: 12, requestsPerSecond: 25170.58, p50Ms: 1, p99Ms: 1.49 });
   });
 
@@ -32,7 +32,7 @@ describe('reading what the outside load generators print', () => {
     expect(() => parseAbOutput('apr_socket_connect(): Connection refused (111)\n', '')).toThrow(/ab printed no "Complete requests": apr_socket_connect/);
   });
 
-  it('counts s_time\'s connections and the resumed ones', () => {
+  it("counts s_time's connections and the resumed ones", () => {
     const output = [
       'Now timing with session id reuse.',
       'starting',
@@ -46,7 +46,8 @@ describe('reading what the outside load generators print', () => {
   });
 
   it('refuses an s_time run that read no answers: the server dropped the client certificate', () => {
-    const refused = '*****\n\n5 connections in 0.01s; 500.00 connections/user sec, bytes read 0\n5 connections in 1 real seconds, 0 bytes read per connection\n';
+    const refused =
+      '*****\n\n5 connections in 0.01s; 500.00 connections/user sec, bytes read 0\n5 connections in 1 real seconds, 0 bytes read per connection\n';
     expect(() => parseSTimeOutput(refused)).toThrow(/read no response/);
   });
 });

@@ -20,10 +20,16 @@ describe('the statistics every comparison is reported with', () => {
   });
 
   it('takes the median of every field of a set of samples', () => {
-    expect(medianOfEach([{ a: 1, b: 30 }, { a: 3, b: 10 }, { a: 2, b: 20 }])).toEqual({ a: 2, b: 20 });
+    expect(
+      medianOfEach([
+        { a: 1, b: 30 },
+        { a: 3, b: 10 },
+        { a: 2, b: 20 },
+      ]),
+    ).toEqual({ a: 2, b: 20 });
   });
 
-  it('runs contenders interleaved, every round in the same order, and keeps each one\'s samples', async () => {
+  it("runs contenders interleaved, every round in the same order, and keeps each one's samples", async () => {
     const order: string[] = [];
     const samples = await interleaved(3, ['a', 'b'] as const, async (name, round) => {
       order.push(`${name}${round}`);

@@ -20,7 +20,7 @@ type Certificate = { serial: string; notAfter: string };
  * says the offset.
  */
 describe('the clock moving 23 hours ahead', () => {
-  it('finds the certificates renewed and the mesh still serving, also past the first certificates\' expiry', async () => {
+  it("finds the certificates renewed and the mesh still serving, also past the first certificates' expiry", async () => {
     expect(existsSync(LIBFAKETIME)).toBe(true); // Debian's faketime package, which .ci/run installs.
     const work = tempDir('clock');
     const offsetFile = join(work.dir, 'offset');
@@ -52,7 +52,12 @@ describe('the clock moving 23 hours ahead', () => {
     const origin = (service: string) => originOf(manifest, service, 'local');
     const order = () => curlJson(`${origin('gateway')}/orders`, as('demo-client'), { sku: 'WIDGET-1', quantity: 1 }, [], env).status;
     const certificates = () =>
-      new Map(services.map((service) => [service, (curlJson(`${origin(service)}/healthz`, as('monitor'), undefined, [], env).json as { certificate?: Certificate } | undefined)?.certificate]));
+      new Map(
+        services.map((service) => [
+          service,
+          (curlJson(`${origin(service)}/healthz`, as('monitor'), undefined, [], env).json as { certificate?: Certificate } | undefined)?.certificate,
+        ]),
+      );
 
     try {
       await until('the mesh to be ready', () => said.some((line) => line.startsWith('Portcullis mesh ready')));
@@ -61,8 +66,12 @@ describe('the clock moving 23 hours ahead', () => {
 
       writeFileSync(offsetFile, '+23h\n');
       // The renewer reports a round once every file in it is written; each service then reloads on its own.
-      await until('the renewer to reissue every certificate', () => [...services, ...manifest.clients.keys()].every((name) => said.some((line) => line.startsWith(`[mesh] issued ${name}:`))));
-      await until('every service to serve its renewed certificate', () => [...certificates()].every(([service, now]) => now !== undefined && now.serial !== first.get(service)!.serial));
+      await until('the renewer to reissue every certificate', () =>
+        [...services, ...manifest.clients.keys()].every((name) => said.some((line) => line.startsWith(`[mesh] issued ${name}:`))),
+      );
+      await until('every service to serve its renewed certificate', () =>
+        [...certificates()].every(([service, now]) => now !== undefined && now.serial !== first.get(service)!.serial),
+      );
       for (const [service, renewed] of certificates()) {
         expect(new Date(renewed!.notAfter).getTime()).toBeGreaterThan(new Date(first.get(service)!.notAfter).getTime() + 22 * 3_600_000);
       }

@@ -44,8 +44,19 @@ describe('the rotation drill', () => {
     const demo = identityFiles(mesh.certsDir, 'demo-client');
     const monitor = identityFiles(mesh.certsDir, 'monitor');
     const gatewayOrigin = originOf(mesh.manifest, 'gateway', 'local');
-    const order = () => curl(`${gatewayOrigin}/orders`, { cacert: demo.bundle, cert: demo.cert, key: demo.key }, ['-H', 'content-type: application/json', '--data-binary', '{"sku":"WIDGET-1","quantity":1}']).status;
-    const refusedUpdates = () => (JSON.parse(curl(`${gatewayOrigin}/healthz`, { cacert: monitor.bundle, cert: monitor.cert, key: monitor.key }).body) as { certificate: { refusedUpdates: number } }).certificate.refusedUpdates;
+    const order = () =>
+      curl(`${gatewayOrigin}/orders`, { cacert: demo.bundle, cert: demo.cert, key: demo.key }, [
+        '-H',
+        'content-type: application/json',
+        '--data-binary',
+        '{"sku":"WIDGET-1","quantity":1}',
+      ]).status;
+    const refusedUpdates = () =>
+      (
+        JSON.parse(curl(`${gatewayOrigin}/healthz`, { cacert: monitor.bundle, cert: monitor.cert, key: monitor.key }).body) as {
+          certificate: { refusedUpdates: number };
+        }
+      ).certificate.refusedUpdates;
     const before = refusedUpdates();
 
     copyFileSync(identityFiles(mesh.certsDir, 'orders').key, gateway.key);

@@ -48,7 +48,10 @@ describe('mesh up', () => {
       );
       // Every service's lines, as JSON, in logs/<service>.log beside certs/ (stdout is a pipe here: JSON there too).
       for (const service of services.split(', ')) {
-        const logged = readFileSync(join(work.dir, 'logs', `${service}.log`), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { service: string; message: string });
+        const logged = readFileSync(join(work.dir, 'logs', `${service}.log`), 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as { service: string; message: string });
         expect(logged.find((record) => record.message === `${service} listening`)).toEqual(expect.objectContaining({ service }));
       }
       const curlLine = printed.at(-1)!;

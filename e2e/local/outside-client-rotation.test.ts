@@ -115,7 +115,9 @@ describe('a CA rotation seen by a client outside the mesh', () => {
   it('meets no failed request while re-reading its files once a second', async () => {
     const rootBefore = readFileSync(identityFiles(mesh.certsDir, 'demo-client').bundle, 'utf8');
     const { result: rotation, tally, snapshot } = await withOutsideClient(() => rotate());
-    console.log(`outside client during "mesh ca rotate --overlap=${OVERLAP}": ${JSON.stringify(tally)}\nmesh ca rotate said:\n${rotation.stdout}${rotation.stderr}`);
+    console.log(
+      `outside client during "mesh ca rotate --overlap=${OVERLAP}": ${JSON.stringify(tally)}\nmesh ca rotate said:\n${rotation.stdout}${rotation.stderr}`,
+    );
 
     expect(rotation.code).toBe(0);
     expect(rotation.stdout).toMatch(/^introduce: waiting \d+\.\d s, until \d\d:\d\d:\d\d UTC \(overlap/m);
@@ -127,12 +129,14 @@ describe('a CA rotation seen by a client outside the mesh', () => {
 
   it('still meets none when the rotation is killed during each overlap and run again', async () => {
     const rootBefore = readFileSync(identityFiles(mesh.certsDir, 'demo-client').bundle, 'utf8');
-    const { result: runs, tally, snapshot } = await withOutsideClient(async () => [
-      await rotate(/^introduce: waiting/m),
-      await rotate(/^switch: waiting/m),
-      await rotate(),
-    ]);
-    console.log(`outside client during a killed and resumed rotation: ${JSON.stringify(tally)}\n${runs.map((run, n) => `run ${n + 1} said:\n${run.stdout}${run.stderr}`).join('')}`);
+    const {
+      result: runs,
+      tally,
+      snapshot,
+    } = await withOutsideClient(async () => [await rotate(/^introduce: waiting/m), await rotate(/^switch: waiting/m), await rotate()]);
+    console.log(
+      `outside client during a killed and resumed rotation: ${JSON.stringify(tally)}\n${runs.map((run, n) => `run ${n + 1} said:\n${run.stdout}${run.stderr}`).join('')}`,
+    );
 
     expect(runs.map((run) => run.signal ?? run.code)).toEqual(['SIGKILL', 'SIGKILL', 0]);
     expect(runs[1]!.stdout).toMatch(/^resuming a rotation found introduced/m);
@@ -146,8 +150,20 @@ describe('a CA rotation seen by a client outside the mesh', () => {
 /** One request with curl, a real client that shares no code with the mesh, on a new connection. */
 function curlOnce(origin: string, files: string, order: boolean): Promise<{ code: number; status: number; stderr: string }> {
   const args = [
-    '--silent', '--show-error', '--max-time', '10', '--output', '/dev/null', '--write-out', '%{http_code}',
-    '--cacert', join(files, 'ca.crt'), '--cert', join(files, 'tls.crt'), '--key', join(files, 'tls.key'),
+    '--silent',
+    '--show-error',
+    '--max-time',
+    '10',
+    '--output',
+    '/dev/null',
+    '--write-out',
+    '%{http_code}',
+    '--cacert',
+    join(files, 'ca.crt'),
+    '--cert',
+    join(files, 'tls.crt'),
+    '--key',
+    join(files, 'tls.key'),
     ...(order ? ['-H', 'content-type: application/json', '--data-binary', '{"sku":"WIDGET-1","quantity":1}', `${origin}/orders`] : [`${origin}/inventory`]),
   ];
   return new Promise((resolve) => {

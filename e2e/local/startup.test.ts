@@ -115,7 +115,10 @@ describe('a service whose routes the manifest does not all cover', () => {
       expect(warnings).toEqual([`routes no policy in ${manifestFile} covers, denied to every caller: DELETE /reservations/:id`]);
 
       const orders = identityFiles(certs.dir, 'orders');
-      const response = curl('https://127.0.9.13:8443/reservations/res_0123456789abcdef', { cacert: orders.bundle, cert: orders.cert, key: orders.key }, ['-X', 'DELETE']);
+      const response = curl('https://127.0.9.13:8443/reservations/res_0123456789abcdef', { cacert: orders.bundle, cert: orders.cert, key: orders.key }, [
+        '-X',
+        'DELETE',
+      ]);
       expect(response.status).toBe(403);
     } finally {
       inventory.kill();

@@ -26,7 +26,7 @@ export class MeshLog {
    */
   async markNow(): Promise<void> {
     let count = this.lines().length;
-    for (let quiet = 0; quiet < 3; ) {
+    for (let quiet = 0; quiet < 3;) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       const now = this.lines().length;
       quiet = now === count ? quiet + 1 : 0;

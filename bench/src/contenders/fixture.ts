@@ -8,7 +8,6 @@ import { loadIdentity, svidRules } from '@portcullis/trust';
 import { REPO_MANIFEST } from '../paths';
 import { CALLER } from './target';
 
-
 /** The outside clients' view of the caller's identity, in the file layouts `ab` and `openssl s_time` want. */
 export interface CallerFiles {
   /** Leaf, intermediate, then key: `ab -E`. */

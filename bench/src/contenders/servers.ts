@@ -71,7 +71,12 @@ async function startEach(
 ): Promise<void> {
   const service = addressOf(fixture.manifest, SERVICE, 'local');
   const serviceMain = join(REPO_ROOT, 'services', SERVICE, 'dist', 'main.js');
-  const serviceEnv = (manifestFile: string) => ({ ...process.env, PORTCULLIS_MANIFEST: manifestFile, PORTCULLIS_CERTS: fixture.certsDir, PORTCULLIS_ENV: 'local' });
+  const serviceEnv = (manifestFile: string) => ({
+    ...process.env,
+    PORTCULLIS_MANIFEST: manifestFile,
+    PORTCULLIS_CERTS: fixture.certsDir,
+    PORTCULLIS_ENV: 'local',
+  });
   const portcullis = node('portcullis', serviceMain, [], serviceEnv(fixture.manifest.file));
   await add({ name: 'portcullis', host: service.host, port: service.port, tls: true, processes: [portcullis] });
   // The same service with Node's default flags, on an address of its own: what SERVICE_NODE_FLAGS buy and cost.

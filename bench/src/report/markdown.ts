@@ -12,16 +12,11 @@ const table = (head: string[], rows: (string | number)[][]) =>
 
 /** BENCHMARKS.md: every figure of one run, each comparison as a ratio, and what limits each one. */
 export function renderMarkdown(results: BenchResults): string {
-  return [
-    header(results),
-    targets(results),
-    keepAlive(results),
-    handshakes(results),
-    chain(results),
-    authority(results),
-    footprint(results),
-    soak(results),
-  ].join('\n\n') + '\n';
+  return (
+    [header(results), targets(results), keepAlive(results), handshakes(results), chain(results), authority(results), footprint(results), soak(results)].join(
+      '\n\n',
+    ) + '\n'
+  );
 }
 
 function header(r: BenchResults): string {
@@ -38,7 +33,9 @@ the run affects them all alike.
 
 ## The machine
 
-${table(['', ''], [
+${table(
+  ['', ''],
+  [
     ['CPU', `${m.cpu}, ${m.cores} cores${m.virtualized ? ' (a virtual machine)' : ''}, ${m.memoryGiB} GiB`],
     ['Kernel', m.kernel],
     ['Node', `${m.node}, with OpenSSL ${m.nodeOpenssl} (what Portcullis uses)`],
@@ -46,7 +43,8 @@ ${table(['', ''], [
     ['nginx', m.nginx],
     ['ApacheBench', m.ab],
     ['Placement', r.cpuLayout],
-  ])}`;
+  ],
+)}`;
 }
 
 function targets(r: BenchResults): string {
@@ -98,7 +96,16 @@ function handshakes(r: BenchResults): string {
   const h = r.handshakes;
   const row = (name: 'portcullis' | 'sidecar' | 'bare-https', mode: HandshakeMode, label: string) => {
     const s = h.medians[`${name}/${mode}`];
-    return [label, mode === 'new' ? 'full handshake' : 'resumed', n0(s.connectionsPerSecond), ms(s.serverCpuMsPerConnection), n0(s.serverCoreCapacity), pct(s.serverCpuShare), pct(s.loadCpuShare), pct(s.resumedShare)];
+    return [
+      label,
+      mode === 'new' ? 'full handshake' : 'resumed',
+      n0(s.connectionsPerSecond),
+      ms(s.serverCpuMsPerConnection),
+      n0(s.serverCoreCapacity),
+      pct(s.serverCpuShare),
+      pct(s.loadCpuShare),
+      pct(s.resumedShare),
+    ];
   };
   const rows = (['new', 'reuse'] as const).flatMap((mode) => [
     row('portcullis', mode, '**Portcullis**'),
@@ -119,14 +126,16 @@ ${table(['Server', 'Connections', 'conn/s', 'server CPU ms/conn', 'per core conn
 Portcullis / sidecar, full handshakes: **${h.ratios.newOverSidecar}×** measured, **${h.ratios.newCapacityOverSidecar}×** per server core.
 Resumed: ${h.ratios.reuseOverSidecar}× measured, ${h.ratios.reuseCapacityOverSidecar}× per server core.
 
-**What limits it.** s_time used up to ${pct(newLoad)} of the load core during full handshakes${newLoad >= 0.9 ? ', so the measured rates are partly the client\'s limit; the per-core column, from the server\'s own CPU time, is the server\'s capacity either way' : ', so the server side set the rates'}.
+**What limits it.** s_time used up to ${pct(newLoad)} of the load core during full handshakes${newLoad >= 0.9 ? ", so the measured rates are partly the client's limit; the per-core column, from the server's own CPU time, is the server's capacity either way" : ', so the server side set the rates'}.
 A resumed connection cost Portcullis ${ms(h.medians['portcullis/reuse'].serverCpuMsPerConnection)} ms of server CPU against ${ms(h.medians['portcullis/new'].serverCpuMsPerConnection)} ms for a full handshake.`;
 }
 
 function chain(r: BenchResults): string {
   const c = r.chain;
   const rows = c.steps.map((s) => [n0(s.targetRate), n0(s.achievedRate), ms(s.p50Ms), ms(s.p99Ms), s.failed, s.sustained ? 'yes' : 'no']);
-  const failures = Object.entries(c.fixed.failures).map(([reason, count]) => `${count}× ${reason}`).join('; ');
+  const failures = Object.entries(c.fixed.failures)
+    .map(([reason, count]) => `${count}× ${reason}`)
+    .join('; ');
   return `## 3. The whole chain
 
 \`POST /orders\` as the demo client, through gateway → orders → inventory + payments (four mTLS calls per order),
@@ -146,7 +155,14 @@ This scenario does not measure what limits the chain (no CPU profile, no per-pro
 
 function authority(r: BenchResults): string {
   const a = r.authority;
-  const rows = a.sizes.map((s) => [s.services, s.medianSeconds.portcullis.toFixed(2), s.medianSeconds['openssl-loop'].toFixed(2), s.medianSeconds['openssl-parallel'].toFixed(2), `${s.speedupOverLoop}×`, `${s.speedupOverParallel}×`]);
+  const rows = a.sizes.map((s) => [
+    s.services,
+    s.medianSeconds.portcullis.toFixed(2),
+    s.medianSeconds['openssl-loop'].toFixed(2),
+    s.medianSeconds['openssl-parallel'].toFixed(2),
+    `${s.speedupOverLoop}×`,
+    `${s.speedupOverParallel}×`,
+  ]);
   return `## 4. The CA
 
 Issuing a whole mesh from nothing: a root (RSA 3072), an intermediate (RSA 2048), then for every service an RSA-2048
@@ -160,7 +176,14 @@ What limits it is not measured here: see [NOTES.md](NOTES.md).`;
 }
 
 function footprint(r: BenchResults): string {
-  const rows = Object.entries(r.chain.footprint).map(([name, f]) => [name, mb(f.idle.rssBytes), mb(f.idle.privateBytes), mb(f.peakUnderLoad.rssBytes), mb(f.peakUnderLoad.privateBytes), mb(f.peakUnderLoad.pssBytes)]);
+  const rows = Object.entries(r.chain.footprint).map(([name, f]) => [
+    name,
+    mb(f.idle.rssBytes),
+    mb(f.idle.privateBytes),
+    mb(f.peakUnderLoad.rssBytes),
+    mb(f.peakUnderLoad.privateBytes),
+    mb(f.peakUnderLoad.pssBytes),
+  ]);
   const s = r.startup;
   const k = r.keepAlive.memory;
   const floor = r.nodeFloor;
@@ -187,10 +210,13 @@ Why the figures are what they are, and what was tried: [NOTES.md](NOTES.md).
 
 Start-up, \`pnpm start\` to its "mesh ready" line (the runner's own figure, without pnpm and the build check, in brackets), median of ${s.rounds}:
 
-${table(['Start', 'ready in'], [
+${table(
+  ['Start', 'ready in'],
+  [
     ['certificates already there', `${s.medians.warm.readySeconds.toFixed(2)} s (${s.medians.warm.runnerReadySeconds.toFixed(1)} s)`],
     ['no certificates: CA and every leaf issued first', `${s.medians.cold.readySeconds.toFixed(2)} s (${s.medians.cold.runnerReadySeconds.toFixed(1)} s)`],
-  ])}
+  ],
+)}
 
 The warm figure includes \`pnpm start\` checking the build (\`tsc -b\`); the bracketed one is the runner alone.`;
 }
@@ -235,7 +261,9 @@ function soak(r: BenchResults): string {
     `${(t.rssBytesPerMinute / 2 ** 20).toFixed(2)} MB`,
     `${t.openFds.warm} → ${t.openFds.end} (peak ${t.openFds.peak})`,
   ]);
-  const drifting = Object.entries(s.trends).filter(([, t]) => t.rssMaxDriftAfterWarmup > SOAK_RSS_DRIFT).map(([name]) => name);
+  const drifting = Object.entries(s.trends)
+    .filter(([, t]) => t.rssMaxDriftAfterWarmup > SOAK_RSS_DRIFT)
+    .map(([name]) => name);
   const q = s.requests;
   return `## 6. Soak
 
@@ -250,7 +278,13 @@ ${table(['Requests', 'per second', 'failed', 'p50', 'p99'], [[n0(q.sent), n0(q.p
 
 ${table(['Service', 'RSS at start', `warm (minute ${p.warmupMinutes})`, 'end', 'peak', 'largest drift after warm-up', 'trend per minute', 'open fds warm → end'], rows)}
 
-${drifting.length === 0 ? `Every service stayed within ${pct(SOAK_RSS_DRIFT)} of its warm RSS from minute ${p.warmupMinutes} to minute ${p.minutes}.` : `Over ${pct(SOAK_RSS_DRIFT)} from the warm RSS: ${drifting.join(', ')}.`}${q.failed === 0 ? ' No request failed.' : ` ${n0(q.failed)} requests failed: ${Object.entries(q.failures).map(([why, count]) => `${why} (${count})`).join(', ')}.`}`;
+${drifting.length === 0 ? `Every service stayed within ${pct(SOAK_RSS_DRIFT)} of its warm RSS from minute ${p.warmupMinutes} to minute ${p.minutes}.` : `Over ${pct(SOAK_RSS_DRIFT)} from the warm RSS: ${drifting.join(', ')}.`}${
+    q.failed === 0
+      ? ' No request failed.'
+      : ` ${n0(q.failed)} requests failed: ${Object.entries(q.failures)
+          .map(([why, count]) => `${why} (${count})`)
+          .join(', ')}.`
+  }`;
 }
 
 /** How far a service's RSS may move after the warm-up and still count as flat. */

@@ -35,7 +35,9 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
     },
     {
       target: 'CA faster than the openssl command line for 100 services',
-      measured: hundred ? `${hundred.speedupOverLoop}× a loop, ${hundred.speedupOverParallel}× ${authority.parallelJobs} parallel jobs` : 'not run (smoke plan)',
+      measured: hundred
+        ? `${hundred.speedupOverLoop}× a loop, ${hundred.speedupOverParallel}× ${authority.parallelJobs} parallel jobs`
+        : 'not run (smoke plan)',
       met: hundred ? hundred.speedupOverLoop > 1 : undefined,
     },
     {

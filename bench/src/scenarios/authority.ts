@@ -34,11 +34,17 @@ function syntheticManifest(dir: string, count: number): Manifest {
     Array.from({ length: count }, (_, i) => {
       const n = i + 1;
       const name = `svc-${String(n).padStart(3, '0')}`;
-      return [name, { id: `spiffe://bench.local/service/${name}`, port: 8443, addresses: { local: `127.0.${Math.floor(n / 250) + 1}.${(n % 250) + 1}` }, routes: {} }];
+      return [
+        name,
+        { id: `spiffe://bench.local/service/${name}`, port: 8443, addresses: { local: `127.0.${Math.floor(n / 250) + 1}.${(n % 250) + 1}` }, routes: {} },
+      ];
     }),
   );
   const file = join(dir, 'mesh.yaml');
-  writeFileSync(file, stringify({ trustDomain: 'bench.local', certificates: { leafLifetime: '24h', intermediateLifetime: '365d', rootLifetime: '3650d' }, services }));
+  writeFileSync(
+    file,
+    stringify({ trustDomain: 'bench.local', certificates: { leafLifetime: '24h', intermediateLifetime: '365d', rootLifetime: '3650d' }, services }),
+  );
   return loadManifest(file);
 }
 

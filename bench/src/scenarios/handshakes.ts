@@ -50,7 +50,13 @@ export interface HandshakeReport {
  * TLS 1.3 session (`reuse`), against Portcullis, the sidecar and a bare Node
  * https server; interleaved.
  */
-export async function handshakeScenario(fixture: Fixture, servers: Servers, layout: CpuLayout, plan: HandshakePlan, log: (line: string) => void): Promise<HandshakeReport> {
+export async function handshakeScenario(
+  fixture: Fixture,
+  servers: Servers,
+  layout: CpuLayout,
+  plan: HandshakePlan,
+  log: (line: string) => void,
+): Promise<HandshakeReport> {
   const keys = CONTENDERS.flatMap((contender) => MODES.map((mode) => `${contender}/${mode}` as Key));
   const measure = async (key: Key, seconds: number): Promise<HandshakeSample> => {
     const [name, mode] = key.split('/') as [ServerName, HandshakeMode];

@@ -54,7 +54,13 @@ const CONTENDERS: readonly ServerName[] = SERVERS;
  * contenders interleaved round by round, ab presenting the caller's
  * certificate on every TLS connection.
  */
-export async function keepAliveScenario(fixture: Fixture, servers: Servers, layout: CpuLayout, plan: KeepAlivePlan, log: (line: string) => void): Promise<KeepAliveReport> {
+export async function keepAliveScenario(
+  fixture: Fixture,
+  servers: Servers,
+  layout: CpuLayout,
+  plan: KeepAlivePlan,
+  log: (line: string) => void,
+): Promise<KeepAliveReport> {
   const measure = async (server: ServerUnderTest, seconds: number): Promise<KeepAliveSample> => {
     const cpuBefore = serverCpuSeconds(server);
     const result = await runAb({

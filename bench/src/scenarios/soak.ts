@@ -17,8 +17,24 @@ export interface SoakPlan {
   readonly renewCheckSeconds: number;
 }
 
-export const FULL_SOAK: SoakPlan = { minutes: 20, warmupMinutes: 5, ratePerSecond: 400, freshEvery: 5, orderShare: 0.3, leafLifetime: '6m', renewCheckSeconds: 10 };
-export const SMOKE_SOAK: SoakPlan = { minutes: 0.25, warmupMinutes: 0.05, ratePerSecond: 50, freshEvery: 5, orderShare: 0.3, leafLifetime: '6m', renewCheckSeconds: 10 };
+export const FULL_SOAK: SoakPlan = {
+  minutes: 20,
+  warmupMinutes: 5,
+  ratePerSecond: 400,
+  freshEvery: 5,
+  orderShare: 0.3,
+  leafLifetime: '6m',
+  renewCheckSeconds: 10,
+};
+export const SMOKE_SOAK: SoakPlan = {
+  minutes: 0.25,
+  warmupMinutes: 0.05,
+  ratePerSecond: 50,
+  freshEvery: 5,
+  orderShare: 0.3,
+  leafLifetime: '6m',
+  renewCheckSeconds: 10,
+};
 
 export interface SoakResults {
   readonly measuredAt: string;
@@ -42,7 +58,8 @@ export async function soakScenario(plan: SoakPlan, log: (line: string) => void):
   const manifestFile = join(certsDir, 'mesh.yaml');
   const text = readFileSync(REPO_MANIFEST, 'utf8');
   const shortLived = text.replace(/^(\s*leafLifetime:\s*)\S+/m, `$1${plan.leafLifetime}`);
-  if (shortLived === text && !text.includes(`leafLifetime: ${plan.leafLifetime}`)) throw new Error(`${REPO_MANIFEST} has no certificates.leafLifetime to shorten`);
+  if (shortLived === text && !text.includes(`leafLifetime: ${plan.leafLifetime}`))
+    throw new Error(`${REPO_MANIFEST} has no certificates.leafLifetime to shorten`);
   writeFileSync(manifestFile, shortLived);
   let renewals = 0;
   const mesh = await startLocalMesh({
@@ -66,7 +83,8 @@ export async function soakScenario(plan: SoakPlan, log: (line: string) => void):
       sampleEveryMs: 5_000,
       log,
     });
-    const everyMinute = (samples: FootprintSample[]) => samples.filter((s, i) => i === 0 || i === samples.length - 1 || Math.floor(s.atSeconds / 60) > Math.floor(samples[i - 1]!.atSeconds / 60));
+    const everyMinute = (samples: FootprintSample[]) =>
+      samples.filter((s, i) => i === 0 || i === samples.length - 1 || Math.floor(s.atSeconds / 60) > Math.floor(samples[i - 1]!.atSeconds / 60));
     return {
       measuredAt: new Date().toISOString(),
       node: process.version,

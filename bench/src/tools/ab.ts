@@ -35,11 +35,15 @@ export async function runAb(options: AbOptions): Promise<AbResult> {
   const args = [
     '-q',
     '-k',
-    '-c', String(options.concurrency),
+    '-c',
+    String(options.concurrency),
     // -t sets -n to 50,000; a larger -n after it lets the time limit decide.
-    '-t', String(options.seconds),
-    '-n', '5000000',
-    '-e', percentiles,
+    '-t',
+    String(options.seconds),
+    '-n',
+    '5000000',
+    '-e',
+    percentiles,
     ...(options.clientPem ? ['-E', options.clientPem] : []),
     options.url,
   ];

@@ -34,13 +34,19 @@ export interface STimeResult {
 export async function runSTime(options: STimeOptions): Promise<STimeResult> {
   const args = [
     's_time',
-    '-connect', `${options.host}:${options.port}`,
+    '-connect',
+    `${options.host}:${options.port}`,
     `-${options.mode}`,
-    '-time', String(options.seconds),
-    '-cert', options.cert,
-    '-key', options.key,
-    '-CAfile', options.caFile,
-    '-www', options.path,
+    '-time',
+    String(options.seconds),
+    '-cert',
+    options.cert,
+    '-key',
+    options.key,
+    '-CAfile',
+    options.caFile,
+    '-www',
+    options.path,
   ];
   const started = Date.now();
   const runs = await Promise.all(Array.from({ length: options.parallel }, () => runMeasured(...pinned(options.cpus, 'openssl', args))));

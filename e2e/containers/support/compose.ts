@@ -21,7 +21,11 @@ export function containerName(project: string, service: string): string {
  * has made its first round. Ryuk, testcontainers' reaper, is an image from a
  * registry, which CI does not reach: callers take the project down themselves.
  */
-export async function upMesh(project: string, environment: Record<string, string>, overrides: readonly string[] = []): Promise<StartedDockerComposeEnvironment> {
+export async function upMesh(
+  project: string,
+  environment: Record<string, string>,
+  overrides: readonly string[] = [],
+): Promise<StartedDockerComposeEnvironment> {
   process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
   const { DockerComposeEnvironment, Wait } = await import('testcontainers');
   return new DockerComposeEnvironment(REPO_ROOT, ['docker-compose.yml', ...overrides])

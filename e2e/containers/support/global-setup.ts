@@ -67,9 +67,13 @@ export default async function globalSetup(): Promise<void> {
   }
 
   // The certificates the job issued, CA included, for the suites' clients and forgeries.
-  const certsJob = execFileSync('docker', ['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`, '--filter', 'label=com.docker.compose.service=certs'], {
-    encoding: 'utf8',
-  }).trim();
+  const certsJob = execFileSync(
+    'docker',
+    ['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`, '--filter', 'label=com.docker.compose.service=certs'],
+    {
+      encoding: 'utf8',
+    },
+  ).trim();
   execFileSync('docker', ['cp', `${certsJob}:/certs`, join(workdir, 'certs')]);
   appendFileSync(logFile, '');
 

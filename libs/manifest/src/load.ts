@@ -17,9 +17,11 @@ export function loadManifest(file: string): Manifest {
     text = readFileSync(absolute, 'utf8');
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : String(error);
-    throw new ManifestError(absolute, [
-      { line: undefined, where: '', message: `${reason}; create it or point PORTCULLIS_MANIFEST at the mesh manifest` },
-    ], 'PORTCULLIS_ERR_MANIFEST_MISSING');
+    throw new ManifestError(
+      absolute,
+      [{ line: undefined, where: '', message: `${reason}; create it or point PORTCULLIS_MANIFEST at the mesh manifest` }],
+      'PORTCULLIS_ERR_MANIFEST_MISSING',
+    );
   }
   return parseManifest(text, absolute);
 }
@@ -45,7 +47,10 @@ export function parseManifest(text: string, file: string): Manifest {
 
   const problems = crossCheck(parsed.data);
   if (problems.length > 0) {
-    throw new ManifestError(file, problems.map((p) => locate(doc, lines, p.path, p.message)));
+    throw new ManifestError(
+      file,
+      problems.map((p) => locate(doc, lines, p.path, p.message)),
+    );
   }
   return toModel(parsed.data, file);
 }
@@ -54,15 +59,11 @@ function toModel(raw: RawManifest, file: string): Manifest {
   const commonRoutes = Object.entries(raw.commonRoutes);
   const services = new Map<string, Service>();
   for (const [name, spec] of Object.entries(raw.services)) {
-    const addresses = new Map<string, Address>(
-      Object.entries(spec.addresses).map(([env, text]) => [env, parseAddress(text, spec.port) as Address]),
-    );
+    const addresses = new Map<string, Address>(Object.entries(spec.addresses).map(([env, text]) => [env, parseAddress(text, spec.port) as Address]));
     const routes = [...Object.entries(spec.routes), ...commonRoutes].map(([route, allow]) => toRoute(route, allow, name));
     services.set(name, { name, kind: 'service', id: spec.id, port: spec.port, addresses, calls: spec.calls, routes });
   }
-  const clients = new Map<string, Client>(
-    Object.entries(raw.clients).map(([name, spec]) => [name, { name, kind: 'client', id: spec.id }]),
-  );
+  const clients = new Map<string, Client>(Object.entries(raw.clients).map(([name, spec]) => [name, { name, kind: 'client', id: spec.id }]));
   const environments = [...new Set([...services.values()].flatMap((s) => [...s.addresses.keys()]))];
   return {
     file,
@@ -88,10 +89,7 @@ function toRoute(route: string, allow: readonly string[], service: string): Rout
 
 /** Finds the line of the deepest node on `path` that exists in the document. */
 function locate(doc: Document, lines: LineCounter, path: readonly (string | number)[], message: string): ManifestProblem {
-  const where = path.reduce<string>(
-    (text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${key}` : key),
-    '',
-  );
+  const where = path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${key}` : key), '');
   for (let depth = path.length; depth >= 0; depth--) {
     const node = doc.getIn(path.slice(0, depth), true);
     if (isNode(node) && node.range) return { line: lines.linePos(node.range[0]).line, where, message };

@@ -10,9 +10,7 @@ const SPIFFE_ID_PATTERN = /^spiffe:\/\/[a-z0-9._-]+(\/[A-Za-z0-9._-]+)+$/;
 
 const name = z.string().regex(NAME_PATTERN, 'must be lowercase letters, digits and dashes, starting with a letter');
 const duration = z.string().regex(DURATION_PATTERN, 'must be a duration like 500ms, 30m, 24h or 365d');
-const spiffeId = z
-  .string()
-  .regex(SPIFFE_ID_PATTERN, 'must be a SPIFFE ID like spiffe://<trust-domain>/service/<name>');
+const spiffeId = z.string().regex(SPIFFE_ID_PATTERN, 'must be a SPIFFE ID like spiffe://<trust-domain>/service/<name>');
 const port = z.number().int().min(1).max(65535);
 const count = z.number().int().min(1).max(1_000_000);
 const callers = z.array(name).min(1, 'must name at least one caller (leave the route out to deny everyone)');

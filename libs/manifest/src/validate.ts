@@ -87,7 +87,10 @@ export function crossCheck(raw: RawManifest): PathProblem[] {
 
     checkRoutes(['services', name, 'routes'], service.routes, names, false, problems);
     for (const route of Object.keys(service.routes).filter((route) => route in raw.commonRoutes)) {
-      problems.push({ path: ['services', name, 'routes', route], message: `"${route}" is one of the commonRoutes every service has; remove it here or from commonRoutes` });
+      problems.push({
+        path: ['services', name, 'routes', route],
+        message: `"${route}" is one of the commonRoutes every service has; remove it here or from commonRoutes`,
+      });
     }
     for (const [route, allowed] of Object.entries(service.routes)) {
       allowed.forEach((caller, index) => {

@@ -58,7 +58,13 @@ describe('the repository manifest', () => {
 describe('connection limits', () => {
   it('reads the limits of mesh.yaml, durations in milliseconds', () => {
     const { manifest } = editedManifest(['minHandshakeTimeout: 1s', 'minHandshakeTimeout: 750ms']);
-    expect(manifest().limits).toEqual({ maxConnections: 1024, maxPendingHandshakes: 1024, maxPendingPerAddress: 128, handshakeTimeoutMs: 5_000, minHandshakeTimeoutMs: 750 });
+    expect(manifest().limits).toEqual({
+      maxConnections: 1024,
+      maxPendingHandshakes: 1024,
+      maxPendingPerAddress: 128,
+      handshakeTimeoutMs: 5_000,
+      minHandshakeTimeoutMs: 750,
+    });
   });
 
   it('takes the defaults for what is left out', () => {

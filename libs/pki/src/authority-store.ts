@@ -25,10 +25,13 @@ export function writeAuthority(files: AuthorityFiles, pair: AuthorityPair): void
   // Linking the current content first makes that step harmless, and the real change one swap.
   if (!linksThroughData(files.rootCert) && [files.rootCert, files.rootKey, files.intermediateCert, files.intermediateKey].every((file) => existsSync(file))) {
     const read = (file: string) => readFileSync(file, 'utf8');
-    replaceDirectoryFiles(files.dir, versionFiles(files, {
-      root: { certPem: read(files.rootCert), keyPem: read(files.rootKey) },
-      intermediate: { certPem: read(files.intermediateCert), keyPem: read(files.intermediateKey) },
-    }));
+    replaceDirectoryFiles(
+      files.dir,
+      versionFiles(files, {
+        root: { certPem: read(files.rootCert), keyPem: read(files.rootKey) },
+        intermediate: { certPem: read(files.intermediateCert), keyPem: read(files.intermediateKey) },
+      }),
+    );
   }
   replaceDirectoryFiles(files.dir, versionFiles(files, pair));
 }
@@ -47,7 +50,11 @@ export function readAuthority(files: AuthorityFiles): { root: Issuer | undefined
 /** Root and intermediate from one version of `files`, both required. */
 export function readAuthorityPair(files: AuthorityFiles): AuthorityPair {
   const { root, intermediate } = readAuthority(files);
-  if (!root || !intermediate) throw new AuthorityError('PORTCULLIS_ERR_CA_INCOMPLETE', `${files.dir} has no complete CA (root.crt, root.key, intermediate.crt, intermediate.key); restore it or delete ${files.dir} to start over`);
+  if (!root || !intermediate)
+    throw new AuthorityError(
+      'PORTCULLIS_ERR_CA_INCOMPLETE',
+      `${files.dir} has no complete CA (root.crt, root.key, intermediate.crt, intermediate.key); restore it or delete ${files.dir} to start over`,
+    );
   return { root, intermediate };
 }
 

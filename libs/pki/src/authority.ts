@@ -30,11 +30,7 @@ export interface AuthorityChange {
  * or no longer chains to the root. The deny list it loads has lost the entries
  * whose certificates have long expired (see `revocation.ts`).
  */
-export async function loadOrCreateAuthority(
-  manifest: Manifest,
-  certsDir: string,
-  now: Date,
-): Promise<{ authority: Authority; change: AuthorityChange }> {
+export async function loadOrCreateAuthority(manifest: Manifest, certsDir: string, now: Date): Promise<{ authority: Authority; change: AuthorityChange }> {
   const files = authorityFiles(certsDir);
 
   const stored = readAuthority(files);
@@ -88,7 +84,6 @@ export async function createIntermediate(manifest: Manifest, root: Issuer, now: 
 function bundleWith(bundle: string | undefined, root: Issuer): string {
   return bundle?.includes(root.certPem.trim()) ? bundle : root.certPem;
 }
-
 
 function intermediateProblem(intermediate: Issuer, root: Issuer, now: Date): string | undefined {
   const cert = new X509Certificate(intermediate.certPem);

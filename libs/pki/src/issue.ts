@@ -41,9 +41,7 @@ export async function issueMeshCertificates(
 ): Promise<{ authority: AuthorityChange; workloads: IssueResult[] }> {
   const now = options.now ?? new Date();
   const { authority, change } = await loadOrCreateAuthority(manifest, certsDir, now);
-  const workloads = [...manifest.services.values(), ...manifest.clients.values()].filter(
-    (w) => !options.only || options.only.includes(w.name),
-  );
+  const workloads = [...manifest.services.values(), ...manifest.clients.values()].filter((w) => !options.only || options.only.includes(w.name));
   const results = await Promise.all(
     workloads.map(async (workload): Promise<IssueResult> => {
       const files = identityFiles(certsDir, workload.name);
@@ -97,7 +95,6 @@ function writeIdentity(files: IdentityFiles, keyPem: string, chainPem: string, a
     [basename(files.revoked)]: { content: authority.revokedText, mode: 0o644 },
   });
 }
-
 
 function reissueReason(files: IdentityFiles, names: LeafNames, authority: Authority, now: Date): string | undefined {
   if (!existsSync(files.cert) || !existsSync(files.key)) return 'missing';

@@ -30,7 +30,8 @@ export async function withAuthorityLock<T>(certsDir: string, work: () => Promise
   while (!tryLock(lock, token)) {
     const held = statSync(lock, { throwIfNoEntry: false });
     if (held && Date.now() - held.mtimeMs > STALE_MS) moveAside(lock, held.ino);
-    else if (Date.now() > deadline) throw new AuthorityError('PORTCULLIS_ERR_CA_LOCKED', `${lock} has been held for ${timeoutMs} ms; is another "mesh" command stuck?`);
+    else if (Date.now() > deadline)
+      throw new AuthorityError('PORTCULLIS_ERR_CA_LOCKED', `${lock} has been held for ${timeoutMs} ms; is another "mesh" command stuck?`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   // A long piece of work (a big mesh's keys) keeps its lock fresh, so that nobody takes it for stale.

@@ -67,7 +67,10 @@ export async function introduceNextAuthority(manifest: Manifest, certsDir: strin
   const current = authorityFiles(certsDir);
   const state = rotationState(certsDir);
   if (state.phase === 'switched') {
-    throw new AuthorityError('PORTCULLIS_ERR_ROTATION_OUT_OF_ORDER', `${current.previous} holds a CA that is switched out but not yet retired; finish that rotation first with "pnpm mesh ca rotate"`);
+    throw new AuthorityError(
+      'PORTCULLIS_ERR_ROTATION_OUT_OF_ORDER',
+      `${current.previous} holds a CA that is switched out but not yet retired; finish that rotation first with "pnpm mesh ca rotate"`,
+    );
   }
   if (state.phase === 'idle') {
     removeLeftovers(current);
@@ -88,7 +91,11 @@ export function switchToNextAuthority(certsDir: string, overlapMs: number, now =
   const current = authorityFiles(certsDir);
   const next = authorityFiles(certsDir, current.next);
   const state = rotationState(certsDir);
-  if (state.phase === 'idle') throw new AuthorityError('PORTCULLIS_ERR_ROTATION_OUT_OF_ORDER', `there is no next CA in ${next.dir}; run "pnpm mesh ca rotate", which introduces one first`);
+  if (state.phase === 'idle')
+    throw new AuthorityError(
+      'PORTCULLIS_ERR_ROTATION_OUT_OF_ORDER',
+      `there is no next CA in ${next.dir}; run "pnpm mesh ca rotate", which introduces one first`,
+    );
   if (state.phase === 'introduced') {
     requireOverlapPassed(state, overlapMs, now, `${next.dir} may sign leaves`);
     rmSync(current.previous, { recursive: true, force: true });
@@ -103,7 +110,11 @@ export function retirePreviousAuthority(certsDir: string, overlapMs: number, now
   const current = authorityFiles(certsDir);
   const state = rotationState(certsDir);
   if (state.phase === 'idle') return;
-  if (state.phase === 'introduced') throw new AuthorityError('PORTCULLIS_ERR_ROTATION_OUT_OF_ORDER', `${current.next} has not been switched to yet; run "pnpm mesh ca rotate" to go on with the rotation`);
+  if (state.phase === 'introduced')
+    throw new AuthorityError(
+      'PORTCULLIS_ERR_ROTATION_OUT_OF_ORDER',
+      `${current.next} has not been switched to yet; run "pnpm mesh ca rotate" to go on with the rotation`,
+    );
   requireOverlapPassed(state, overlapMs, now, `the old root in ${current.previous} may be retired`);
   rmSync(current.next, { recursive: true, force: true });
   writeFileAtomically(current.bundle, rootOf(current), 0o644);
@@ -128,9 +139,16 @@ export function bundleFingerprints(bundlePem: string): string[] {
 
 function requireOverlapPassed(state: RotationState, overlapMs: number, now: Date, what: string): void {
   const endsAt = overlapEndsAt(state, overlapMs);
-  if (!endsAt) throw new AuthorityError('PORTCULLIS_ERR_ROTATION_TOO_EARLY', `${what} only an overlap after the previous step reached every workload, which was not recorded; run "pnpm mesh ca rotate" to publish it and wait`);
+  if (!endsAt)
+    throw new AuthorityError(
+      'PORTCULLIS_ERR_ROTATION_TOO_EARLY',
+      `${what} only an overlap after the previous step reached every workload, which was not recorded; run "pnpm mesh ca rotate" to publish it and wait`,
+    );
   if (now < endsAt) {
-    throw new AuthorityError('PORTCULLIS_ERR_ROTATION_TOO_EARLY', `${what} only from ${endsAt.toISOString()}, an overlap of ${overlapMs / 1000} s after the previous step was published, when outside clients have re-read their files; wait, or let "pnpm mesh ca rotate" do so`);
+    throw new AuthorityError(
+      'PORTCULLIS_ERR_ROTATION_TOO_EARLY',
+      `${what} only from ${endsAt.toISOString()}, an overlap of ${overlapMs / 1000} s after the previous step was published, when outside clients have re-read their files; wait, or let "pnpm mesh ca rotate" do so`,
+    );
   }
 }
 

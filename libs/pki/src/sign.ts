@@ -44,12 +44,16 @@ export function signCertificate(spec: CertificateSpec): string {
   cert.serialNumber = serialNumber();
   cert.validity.notBefore = spec.notBefore;
   cert.validity.notAfter = spec.notAfter;
-  cert.setSubject([{ name: 'commonName', value: spec.commonName }, { name: 'organizationName', value: 'Portcullis' }]);
+  cert.setSubject([
+    { name: 'commonName', value: spec.commonName },
+    { name: 'organizationName', value: 'Portcullis' },
+  ]);
 
   const issuerCert = spec.issuer ? forge.pki.certificateFromPem(spec.issuer.certPem) : undefined;
   cert.setIssuer(issuerCert ? issuerCert.subject.attributes : cert.subject.attributes);
   const signingKeyPem = spec.issuer?.keyPem ?? spec.selfSignKeyPem;
-  if (!signingKeyPem) throw new AuthorityError('PORTCULLIS_ERR_CERTIFICATE_SPEC', `certificate for ${spec.commonName} has neither an issuer nor a self-signing key`);
+  if (!signingKeyPem)
+    throw new AuthorityError('PORTCULLIS_ERR_CERTIFICATE_SPEC', `certificate for ${spec.commonName} has neither an issuer nor a self-signing key`);
 
   const altNames = [
     ...(spec.uris ?? []).map((value) => ({ type: SAN_URI, value })),

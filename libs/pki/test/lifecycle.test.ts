@@ -18,7 +18,6 @@ import { DENY_LIST_GRACE_MS, identityFiles, parseDenyList } from '@portcullis/la
 import { tempCerts } from '../../../test-support/temp-mesh';
 import { identityOf } from '../../../test-support/tls-server';
 
-
 const leafOf = (certsDir: string, name: string) => new X509Certificate(readFileSync(identityFiles(certsDir, name).cert));
 /**
  * An RSA key for every workload, twice, and two CAs: seconds on a busy two-core machine, more with every
@@ -76,7 +75,9 @@ describe('rotating the root CA', () => {
       await introduceNextAuthority(certs.manifest, certs.dir, t0);
       const [current, next] = [intermediateOf(files), intermediateOf(authorityFiles(certs.dir, files.next))];
       // Not published yet: no overlap has started, so no time is early enough or late enough.
-      expect(() => switchToNextAuthority(certs.dir, OVERLAP, at(t0, 10 * OVERLAP))).toThrow(expect.objectContaining({ code: 'PORTCULLIS_ERR_ROTATION_TOO_EARLY' }));
+      expect(() => switchToNextAuthority(certs.dir, OVERLAP, at(t0, 10 * OVERLAP))).toThrow(
+        expect.objectContaining({ code: 'PORTCULLIS_ERR_ROTATION_TOO_EARLY' }),
+      );
       await issueMeshCertificates(certs.manifest, certs.dir);
       markPublished(certs.dir, t0);
 
@@ -123,35 +124,41 @@ describe('rotating the root CA', () => {
     }
   });
 
-  it('resumes a switch interrupted between its swap and its cleanup, and restarts the overlap it had not recorded', async () => {
-    const certs = await tempCerts();
-    try {
-      const files = authorityFiles(certs.dir);
-      const t0 = new Date();
-      await introduceNextAuthority(certs.manifest, certs.dir, t0);
-      markPublished(certs.dir, t0);
-      cpSync(files.next, `${files.next}.copy`, { recursive: true, verbatimSymlinks: true });
-      switchToNextAuthority(certs.dir, OVERLAP, at(t0, OVERLAP));
-      // What a crash right after the swap leaves: ca/next/ still there, holding the CA that is now current.
-      renameSync(`${files.next}.copy`, files.next);
-      expect(rotationState(certs.dir)).toEqual({ phase: 'switched' });
+  it(
+    'resumes a switch interrupted between its swap and its cleanup, and restarts the overlap it had not recorded',
+    async () => {
+      const certs = await tempCerts();
+      try {
+        const files = authorityFiles(certs.dir);
+        const t0 = new Date();
+        await introduceNextAuthority(certs.manifest, certs.dir, t0);
+        markPublished(certs.dir, t0);
+        cpSync(files.next, `${files.next}.copy`, { recursive: true, verbatimSymlinks: true });
+        switchToNextAuthority(certs.dir, OVERLAP, at(t0, OVERLAP));
+        // What a crash right after the swap leaves: ca/next/ still there, holding the CA that is now current.
+        renameSync(`${files.next}.copy`, files.next);
+        expect(rotationState(certs.dir)).toEqual({ phase: 'switched' });
 
-      // The renewer's round in this state issues under the (new) current CA and keeps both roots.
-      await issueMeshCertificates(certs.manifest, certs.dir);
-      expect(identityOf(certs.manifest, certs.dir, 'orders').bundle).toHaveLength(2);
-      expect(() => retirePreviousAuthority(certs.dir, OVERLAP, at(t0, 10 * OVERLAP))).toThrow(expect.objectContaining({ code: 'PORTCULLIS_ERR_ROTATION_TOO_EARLY' }));
+        // The renewer's round in this state issues under the (new) current CA and keeps both roots.
+        await issueMeshCertificates(certs.manifest, certs.dir);
+        expect(identityOf(certs.manifest, certs.dir, 'orders').bundle).toHaveLength(2);
+        expect(() => retirePreviousAuthority(certs.dir, OVERLAP, at(t0, 10 * OVERLAP))).toThrow(
+          expect.objectContaining({ code: 'PORTCULLIS_ERR_ROTATION_TOO_EARLY' }),
+        );
 
-      switchToNextAuthority(certs.dir, OVERLAP, at(t0, OVERLAP));
-      expect(existsSync(files.next)).toBe(false);
-      const t1 = at(t0, 2 * OVERLAP);
-      markPublished(certs.dir, t1);
-      expect(rotationState(certs.dir)).toEqual({ phase: 'switched', publishedAt: t1 });
-      retirePreviousAuthority(certs.dir, OVERLAP, at(t1, OVERLAP));
-      expect(rotationState(certs.dir)).toEqual({ phase: 'idle' });
-    } finally {
-      certs.remove();
-    }
-  }, ISSUES_EVERY_LEAF_TWICE_MS);
+        switchToNextAuthority(certs.dir, OVERLAP, at(t0, OVERLAP));
+        expect(existsSync(files.next)).toBe(false);
+        const t1 = at(t0, 2 * OVERLAP);
+        markPublished(certs.dir, t1);
+        expect(rotationState(certs.dir)).toEqual({ phase: 'switched', publishedAt: t1 });
+        retirePreviousAuthority(certs.dir, OVERLAP, at(t1, OVERLAP));
+        expect(rotationState(certs.dir)).toEqual({ phase: 'idle' });
+      } finally {
+        certs.remove();
+      }
+    },
+    ISSUES_EVERY_LEAF_TWICE_MS,
+  );
 });
 
 describe('revoking a certificate', () => {

@@ -9,8 +9,14 @@ import { trustDomainOf } from './svid';
 export type Authorizer = (id: string) => boolean;
 
 export const authorizeAny = (): Authorizer => () => true;
-export const authorizeId = (expected: string): Authorizer => (id) => id === expected;
-export const authorizeMemberOf = (trustDomain: string): Authorizer => (id) => trustDomainOf(id) === trustDomain;
+export const authorizeId =
+  (expected: string): Authorizer =>
+  (id) =>
+    id === expected;
+export const authorizeMemberOf =
+  (trustDomain: string): Authorizer =>
+  (id) =>
+    trustDomainOf(id) === trustDomain;
 export const authorizeOneOf =
   (...authorizers: readonly Authorizer[]): Authorizer =>
   (id) =>
@@ -24,7 +30,5 @@ export function routePolicy(manifest: Manifest, service: string): ReadonlyMap<st
   const spec = manifest.services.get(service);
   if (!spec) throw new Error(`${manifest.file}: there is no service "${service}"`);
   const idOf = (name: string) => workloadNamed(manifest, name)!.id;
-  return new Map(
-    spec.routes.map((route) => [routeKey(route.method, route.path), authorizeOneOf(...route.allow.map((name) => authorizeId(idOf(name))))]),
-  );
+  return new Map(spec.routes.map((route) => [routeKey(route.method, route.path), authorizeOneOf(...route.allow.map((name) => authorizeId(idOf(name))))]));
 }

@@ -85,5 +85,16 @@ export function openMeshContext(serviceName: string, location: MeshLocation = me
   // The admission's periodic shedding line goes through the same logger; its counts are a metric too.
   const admission = new ConnectionAdmission({ service: serviceName, limits: manifest.limits, log: jsonLineToLogger(logger) });
   metrics.countShedding(() => ({ ...admission.counters.snapshot() }));
-  return { manifest, environment: location.environment, certsDir: location.certsDir, service, source, audit, logger, metrics, admission, manifestRevision: revision };
+  return {
+    manifest,
+    environment: location.environment,
+    certsDir: location.certsDir,
+    service,
+    source,
+    audit,
+    logger,
+    metrics,
+    admission,
+    manifestRevision: revision,
+  };
 }

@@ -76,18 +76,30 @@ export function loadIdentity(files: IdentityFiles, expect: IdentityExpectation, 
   const key = parseKey(keyPem, files.key, expect);
 
   if (!leaf.checkPrivateKey(key)) {
-    fail('PORTCULLIS_ERR_IDENTITY_KEY_MISMATCH', `${displayPath(files.key)} does not match the certificate in ${displayPath(files.cert)}; reissue both with "${expect.fix}"`);
+    fail(
+      'PORTCULLIS_ERR_IDENTITY_KEY_MISMATCH',
+      `${displayPath(files.key)} does not match the certificate in ${displayPath(files.cert)}; reissue both with "${expect.fix}"`,
+    );
   }
   const day = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
   if (leaf.validToDate <= now) {
-    fail('PORTCULLIS_ERR_IDENTITY_EXPIRED', `${displayPath(files.cert)} expired ${day(leaf.validToDate)} (${ago(now, leaf.validToDate)} ago); renew it with "${expect.fix}"`);
+    fail(
+      'PORTCULLIS_ERR_IDENTITY_EXPIRED',
+      `${displayPath(files.cert)} expired ${day(leaf.validToDate)} (${ago(now, leaf.validToDate)} ago); renew it with "${expect.fix}"`,
+    );
   }
   if (leaf.validFromDate > now) {
-    fail('PORTCULLIS_ERR_IDENTITY_NOT_YET_VALID', `${displayPath(files.cert)} is not valid until ${day(leaf.validFromDate)}; check this machine's clock or reissue with "${expect.fix}"`);
+    fail(
+      'PORTCULLIS_ERR_IDENTITY_NOT_YET_VALID',
+      `${displayPath(files.cert)} is not valid until ${day(leaf.validFromDate)}; check this machine's clock or reissue with "${expect.fix}"`,
+    );
   }
   const chainProblem = verifyChain(chain, bundle, now);
   if (chainProblem) {
-    fail('PORTCULLIS_ERR_IDENTITY_UNTRUSTED', `${displayPath(files.cert)} ${chainProblem} in ${displayPath(files.bundle)}; reissue it from the mesh CA with "${expect.fix}"`);
+    fail(
+      'PORTCULLIS_ERR_IDENTITY_UNTRUSTED',
+      `${displayPath(files.cert)} ${chainProblem} in ${displayPath(files.bundle)}; reissue it from the mesh CA with "${expect.fix}"`,
+    );
   }
   const svid = svidProblem(leaf, 'server', expect) ?? svidProblem(leaf, 'client', expect);
   if (svid) fail('PORTCULLIS_ERR_IDENTITY_NOT_SVID', `${displayPath(files.cert)} is not a usable SPIFFE certificate: ${svid}; reissue it with "${expect.fix}"`);
@@ -100,11 +112,17 @@ export function loadIdentity(files: IdentityFiles, expect: IdentityExpectation, 
     // found here, not by setSecureContext in the middle of a reload.
     createSecureContext({ key: keyPem, cert: chainPem, ca: bundlePem });
   } catch (error) {
-    fail('PORTCULLIS_ERR_IDENTITY_REFUSED_BY_OPENSSL', `${displayPath(files.cert)} and ${displayPath(files.key)} are refused by OpenSSL (${(error as Error).message}); reissue them with "${expect.fix}"`);
+    fail(
+      'PORTCULLIS_ERR_IDENTITY_REFUSED_BY_OPENSSL',
+      `${displayPath(files.cert)} and ${displayPath(files.key)} are refused by OpenSSL (${(error as Error).message}); reissue them with "${expect.fix}"`,
+    );
   }
   const revoked = parseDenyList(revokedText);
   if (revoked.has(leaf.serialNumber)) {
-    fail('PORTCULLIS_ERR_IDENTITY_REVOKED', `${displayPath(files.cert)} has been revoked (serial ${leaf.serialNumber}); issue a fresh one with "${expect.fix}"`);
+    fail(
+      'PORTCULLIS_ERR_IDENTITY_REVOKED',
+      `${displayPath(files.cert)} has been revoked (serial ${leaf.serialNumber}); issue a fresh one with "${expect.fix}"`,
+    );
   }
   return { id, keyPem, chainPem, bundlePem, leaf, intermediate: chain[1], bundle, revokedText, revoked };
 }
@@ -118,8 +136,7 @@ export function verifyChain(chain: readonly X509Certificate[], bundle: readonly 
   let current = chain[0]!;
   const intermediates = chain.slice(1);
   for (let depth = 0; depth <= intermediates.length; depth++) {
-    const issuedBy = (issuer: X509Certificate) =>
-      issuer.ca && current.checkIssued(issuer) && current.verify(issuer.publicKey);
+    const issuedBy = (issuer: X509Certificate) => issuer.ca && current.checkIssued(issuer) && current.verify(issuer.publicKey);
     if (bundle.some(issuedBy)) return undefined;
     const next = intermediates.find(issuedBy);
     if (!next) return 'is not signed by any certificate authority';
@@ -152,7 +169,10 @@ function readOptional(file: string, shown: string): string {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return '';
-    fail('PORTCULLIS_ERR_IDENTITY_FILE_UNREADABLE', `${displayPath(shown)} cannot be read (${code ?? String(error)}); the deny list must be readable, fix the file or reissue with "pnpm mesh certs"`);
+    fail(
+      'PORTCULLIS_ERR_IDENTITY_FILE_UNREADABLE',
+      `${displayPath(shown)} cannot be read (${code ?? String(error)}); the deny list must be readable, fix the file or reissue with "pnpm mesh certs"`,
+    );
   }
 }
 
@@ -165,8 +185,15 @@ function readText(file: string, expect: IdentityExpectation, shown = file): stri
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') fail('PORTCULLIS_ERR_IDENTITY_FILE_MISSING', `${displayPath(shown)} is missing; issue it with "${expect.fix}"`);
-    if (code === 'EACCES') fail('PORTCULLIS_ERR_IDENTITY_FILE_UNREADABLE', `${displayPath(shown)} cannot be read by this user; fix its permissions (the key should be 0600 and owned by the service user)`);
-    fail('PORTCULLIS_ERR_IDENTITY_FILE_UNREADABLE', `${displayPath(shown)} cannot be read (${code ?? String(error)}); check the file or reissue it with "${expect.fix}"`);
+    if (code === 'EACCES')
+      fail(
+        'PORTCULLIS_ERR_IDENTITY_FILE_UNREADABLE',
+        `${displayPath(shown)} cannot be read by this user; fix its permissions (the key should be 0600 and owned by the service user)`,
+      );
+    fail(
+      'PORTCULLIS_ERR_IDENTITY_FILE_UNREADABLE',
+      `${displayPath(shown)} cannot be read (${code ?? String(error)}); check the file or reissue it with "${expect.fix}"`,
+    );
   }
 }
 

@@ -7,7 +7,17 @@ export { displayPath, IdentityError, type IdentityErrorCode, loadIdentity, verif
 export { IdentitySource, type IdentityListener } from './source';
 export { watchIdentity, type IdentityWatch, type WatchOptions } from './watch';
 export { authorizeAny, authorizeId, authorizeMemberOf, authorizeOneOf, routeKey, routePolicy, type Authorizer } from './authorize';
-export { AUDIT_LIMITS, AuditLog, jsonLineSink, type AuditClock, type AuditRecord, type AuditLimits, type AuditOptions, type AuditSink, type Refusal } from './audit';
+export {
+  AUDIT_LIMITS,
+  AuditLog,
+  jsonLineSink,
+  type AuditClock,
+  type AuditRecord,
+  type AuditLimits,
+  type AuditOptions,
+  type AuditSink,
+  type Refusal,
+} from './audit';
 export { classifyRefusalReason, REFUSAL_CLASSES, type RefusalClass } from './refusal-class';
 export { DEFAULT_ENVIRONMENT, ISSUE_COMMAND, meshLocation, openMeshContext, type MeshContext, type MeshLocation } from './context';
 export { secureContextOptions, serverTlsOptions, TLS12_CIPHERS } from './server/tls-options';
@@ -16,7 +26,15 @@ export { installAuthorization, policyGaps, collectRoutes } from './server/author
 export { DEFAULT_MAX_CONNECTIONS_PER_TARGET, MeshClient, type MeshClientOptions, type MeshResponse } from './client/mesh-client';
 export { MESH_CALL_FAILURES, MeshCallError, type MeshCallFailure } from './client/call-error';
 export { IdentityMismatchError, pinServerIdentity } from './client/pin';
-export { hardenTlsServer, meshFastifyOptions, secureFastify, SERVER_LIMITS, serverLimits, type MeshServerContext, type ServerLimits } from './server/mesh-server';
+export {
+  hardenTlsServer,
+  meshFastifyOptions,
+  secureFastify,
+  SERVER_LIMITS,
+  serverLimits,
+  type MeshServerContext,
+  type ServerLimits,
+} from './server/mesh-server';
 export { ConnectionAdmission, type AdmissionOptions, type AdmissionStatus } from './server/admission';
 export { SHED_DECISIONS, SheddingCounters, type AdmissionGauges, type ShedCounts, type ShedDecision, type ShedLogSink } from './server/shedding';
 export { DURATION_BUCKETS, METRIC_NAMES, MeshMetrics, refusalLabel, UNKNOWN_PEER, UNMATCHED_ROUTE, type ClientEdge, type ServerEdge } from './observe/metrics';

@@ -58,10 +58,7 @@ export class IdentitySource {
     this.lastRefusal = undefined;
     const current = this.identity;
     const same =
-      next.chainPem === current.chainPem &&
-      next.keyPem === current.keyPem &&
-      next.bundlePem === current.bundlePem &&
-      next.revokedText === current.revokedText;
+      next.chainPem === current.chainPem && next.keyPem === current.keyPem && next.bundlePem === current.bundlePem && next.revokedText === current.revokedText;
     if (same) return { changed: false };
     this.identity = next;
     for (const listener of this.listeners) listener(next);

@@ -34,7 +34,13 @@ interface Line {
 const KINDS: readonly Refusal[] = [
   { service: 'gateway', stage: 'handshake', reason: 'client certificate refused: UNABLE_TO_GET_ISSUER_CERT_LOCALLY', remoteAddress: '127.0.0.9' },
   { service: 'gateway', stage: 'handshake', reason: 'peer did not return a certificate' },
-  { service: 'gateway', stage: 'request', reason: 'partner may not call GET /inventory', class: 'not allowed', peer: 'spiffe://portcullis.local/client/partner' },
+  {
+    service: 'gateway',
+    stage: 'request',
+    reason: 'partner may not call GET /inventory',
+    class: 'not allowed',
+    peer: 'spiffe://portcullis.local/client/partner',
+  },
 ];
 const KEYS = ['handshake unknown CA', 'handshake no certificate', 'request not allowed'];
 
@@ -42,7 +48,10 @@ describe('the audit log under a flood of refusals', () => {
   it('writes every refusal line by line below the rate, and no summary', () => {
     const clock = manualClock();
     const lines: string[] = [];
-    const audit = new AuditLog(jsonLineSink((line) => lines.push(line)), { clock });
+    const audit = new AuditLog(
+      jsonLineSink((line) => lines.push(line)),
+      { clock },
+    );
     for (let i = 0; i < 300; i++) {
       audit.refused(KINDS[i % 3]!);
       clock.advance(100); // 10 a second, half the rate
@@ -58,7 +67,10 @@ describe('the audit log under a flood of refusals', () => {
   it('writes at most the rate plus one summary per interval, and accounts for every refusal by class and stage', () => {
     const clock = manualClock();
     const lines: string[] = [];
-    const audit = new AuditLog(jsonLineSink((line) => lines.push(line)), { clock, limits: { linesPerSecond: 20, burst: 100, summaryIntervalMs: 10_000 } });
+    const audit = new AuditLog(
+      jsonLineSink((line) => lines.push(line)),
+      { clock, limits: { linesPerSecond: 20, burst: 100, summaryIntervalMs: 10_000 } },
+    );
     // 100 seconds at 200 refusals a second: 20,000 refusals, as in the flood that wrote 16,382 lines in 3 minutes.
     for (let i = 0; i < 20_000; i++) {
       audit.refused(KINDS[i % 3]!);
@@ -94,11 +106,20 @@ describe('the audit log under a flood of refusals', () => {
   it('keeps summaries to classes: no reason text, address or identity', () => {
     const clock = manualClock();
     const lines: string[] = [];
-    const audit = new AuditLog(jsonLineSink((line) => lines.push(line)), { clock, limits: { burst: 1, linesPerSecond: 1 } });
+    const audit = new AuditLog(
+      jsonLineSink((line) => lines.push(line)),
+      { clock, limits: { burst: 1, linesPerSecond: 1 } },
+    );
     for (let i = 0; i < 50; i++) audit.refused({ ...KINDS[0]!, reason: `client certificate refused: SELF_SIGNED_CERT_IN_CHAIN ${'x'.repeat(i)}` });
     audit.flush();
     const summary = JSON.parse(lines.at(-1)!) as Line;
-    expect(summary).toEqual(expect.objectContaining({ event: 'mtls.refused.summary', notLogged: 49, counts: [{ service: 'gateway', stage: 'handshake', class: 'unknown CA', count: 49 }] }));
+    expect(summary).toEqual(
+      expect.objectContaining({
+        event: 'mtls.refused.summary',
+        notLogged: 49,
+        counts: [{ service: 'gateway', stage: 'handshake', class: 'unknown CA', count: 49 }],
+      }),
+    );
     expect(lines.at(-1)).not.toMatch(/SELF_SIGNED|127\.0\.0\.9/);
   });
 

@@ -109,7 +109,13 @@ describe('authorization by caller identity on a real mTLS server', () => {
       server.reached.length = 0;
       expect(await request('orders', 'POST', '/charges')).toEqual({
         status: 403,
-        body: { statusCode: 403, error: 'Forbidden', message: 'certificate revoked', caller: 'spiffe://portcullis.local/service/orders', route: 'POST /charges' },
+        body: {
+          statusCode: 403,
+          error: 'Forbidden',
+          message: 'certificate revoked',
+          caller: 'spiffe://portcullis.local/service/orders',
+          route: 'POST /charges',
+        },
       });
       expect(server.reached).toEqual([]);
       expect(server.audit.map((line) => JSON.parse(line))).toEqual([

@@ -109,7 +109,14 @@ describe('protocol hygiene of a mesh server', () => {
     /** Whether openssl s_client gets an HTTP answer over TLS 1.2 offering only `cipher`. */
     const handshakes = async (cipher: string) => {
       const files = identityFiles(tls12.dir, 'orders');
-      return (await sClient({ host: '127.0.0.1', port: server.port }, 'payments', { cafile: files.bundle, cert: files.cert, key: files.key, extra: ['-tls1_2', '-cipher', cipher] })).answered;
+      return (
+        await sClient({ host: '127.0.0.1', port: server.port }, 'payments', {
+          cafile: files.bundle,
+          cert: files.cert,
+          key: files.key,
+          extra: ['-tls1_2', '-cipher', cipher],
+        })
+      ).answered;
     };
 
     it('offers forward-secret AEAD suites only', async () => {

@@ -39,19 +39,28 @@ describe('loading an identity at start-up', () => {
   it('names a missing file and the command that creates it', () => {
     const files = identityFiles(certs.dir, 'orders');
     unlinkSync(files.key);
-    expect(refusal()).toEqual({ code: 'PORTCULLIS_ERR_IDENTITY_FILE_MISSING', message: expect.stringMatching(new RegExp(`^${show(files.key)} .*"pnpm mesh certs orders"$`)) });
+    expect(refusal()).toEqual({
+      code: 'PORTCULLIS_ERR_IDENTITY_FILE_MISSING',
+      message: expect.stringMatching(new RegExp(`^${show(files.key)} .*"pnpm mesh certs orders"$`)),
+    });
   });
 
   it('names a key that does not belong to the certificate', () => {
     const files = identityFiles(certs.dir, 'orders');
     copyFileSync(identityFiles(certs.dir, 'payments').key, files.key);
-    expect(refusal()).toEqual({ code: 'PORTCULLIS_ERR_IDENTITY_KEY_MISMATCH', message: expect.stringMatching(new RegExp(`^${show(files.key)} .*${show(files.cert)}.*"pnpm mesh certs orders"$`)) });
+    expect(refusal()).toEqual({
+      code: 'PORTCULLIS_ERR_IDENTITY_KEY_MISMATCH',
+      message: expect.stringMatching(new RegExp(`^${show(files.key)} .*${show(files.cert)}.*"pnpm mesh certs orders"$`)),
+    });
   });
 
   it('names a file that is not a certificate', () => {
     const files = identityFiles(certs.dir, 'orders');
     writeFileSync(files.cert, 'not a certificate\n');
-    expect(refusal()).toEqual({ code: 'PORTCULLIS_ERR_IDENTITY_NOT_PEM', message: expect.stringMatching(new RegExp(`^${show(files.cert)} .*"pnpm mesh certs orders"$`)) });
+    expect(refusal()).toEqual({
+      code: 'PORTCULLIS_ERR_IDENTITY_NOT_PEM',
+      message: expect.stringMatching(new RegExp(`^${show(files.cert)} .*"pnpm mesh certs orders"$`)),
+    });
   });
 
   it('says when and how long ago a certificate expired', async () => {
@@ -64,7 +73,9 @@ describe('loading an identity at start-up', () => {
     const files = writeIdentity(identityFiles(certs.dir, 'orders').dir, expired, ca.bundlePem);
     expect(refusal().code).toBe('PORTCULLIS_ERR_IDENTITY_EXPIRED');
     // When and how long ago, so the operator can tell a stopped renewer from a clock that jumped.
-    expect(failure()).toMatch(new RegExp(`^${show(files.cert)} expired \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC \\(4 days ago\\); renew it with "pnpm mesh certs orders"$`));
+    expect(failure()).toMatch(
+      new RegExp(`^${show(files.cert)} expired \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC \\(4 days ago\\); renew it with "pnpm mesh certs orders"$`),
+    );
   });
 
   it('refuses a certificate from another CA than the bundle', async () => {
@@ -73,7 +84,10 @@ describe('loading an identity at start-up', () => {
     const leaf = await forgeLeaf(certs.manifest, 'orders', foreign.intermediate);
     writeFileSync(files.cert, leaf.chainPem);
     writeFileSync(files.key, leaf.keyPem);
-    expect(refusal()).toEqual({ code: 'PORTCULLIS_ERR_IDENTITY_UNTRUSTED', message: expect.stringMatching(new RegExp(`^${show(files.cert)} .*${show(files.bundle)}.*"pnpm mesh certs orders"$`)) });
+    expect(refusal()).toEqual({
+      code: 'PORTCULLIS_ERR_IDENTITY_UNTRUSTED',
+      message: expect.stringMatching(new RegExp(`^${show(files.cert)} .*${show(files.bundle)}.*"pnpm mesh certs orders"$`)),
+    });
   });
 
   it.each(SVID_RULE_BREAKERS)('refuses to start with a leaf of its own with $name', async ({ change, problem }) => {
@@ -109,7 +123,12 @@ describe('an identity source', () => {
     const certs = await tempCerts();
     try {
       const files = identityFiles(certs.dir, 'orders');
-      const source = IdentitySource.open(files, { id: 'spiffe://portcullis.local/service/orders', trustDomain: 'portcullis.local', leafLifetimeMs: HOURS(24), fix: 'x' });
+      const source = IdentitySource.open(files, {
+        id: 'spiffe://portcullis.local/service/orders',
+        trustDomain: 'portcullis.local',
+        leafLifetimeMs: HOURS(24),
+        fix: 'x',
+      });
       const seen: string[] = [];
       source.onChange((identity) => seen.push(identity.leaf.serialNumber));
       const before = source.current().leaf.serialNumber;

@@ -15,7 +15,13 @@ describe('the mesh client', () => {
   /** Orders' mesh client, with payments moved to a local port. */
   function ordersClientCallingPaymentsOn(port: number, options: Partial<MeshClientOptions> = {}): MeshClient {
     const manifest = editedManifest(['local: 127.0.0.4', `local: 127.0.0.1:${port}`]).manifest();
-    return new MeshClient({ manifest, environment: 'local', self: manifest.services.get('orders')!, source: sourceOf(manifest, certs.dir, 'orders'), ...options });
+    return new MeshClient({
+      manifest,
+      environment: 'local',
+      self: manifest.services.get('orders')!,
+      source: sourceOf(manifest, certs.dir, 'orders'),
+      ...options,
+    });
   }
 
   /** A server for `payments`'s routes presenting `presenting`'s certificate, and orders' client pointed at it. */
@@ -106,10 +112,14 @@ describe('the mesh client', () => {
   it.each(SVID_RULE_BREAKERS)('refuses to send anything to a server whose mesh-signed leaf has $name', async ({ change, problem }) => {
     const forged = await forgeLeaf(certs.manifest, 'payments', meshAuthority(certs.dir).intermediate, change);
     let answered = 0;
-    const { client, close } = await ordersCallingRawPayments((_request, response) => {
-      answered++;
-      response.end();
-    }, {}, forged);
+    const { client, close } = await ordersCallingRawPayments(
+      (_request, response) => {
+        answered++;
+        response.end();
+      },
+      {},
+      forged,
+    );
     try {
       const call = client.call('payments', 'POST', '/charges', { reference: 'r', amountCents: 1 });
       await expect(call).rejects.toMatchObject({ code: 'PORTCULLIS_ERR_CALL_IDENTITY_MISMATCH' });

@@ -48,13 +48,18 @@ describe('MeshMetrics', () => {
     expect(text).toContain('portcullis_client_requests_total{target="orders",outcome="connect_refused",service="gateway"} 1');
     expect(text).toContain('portcullis_tls_refusals_total{reason="unknown_ca",service="gateway"} 1');
     expect(text).toContain('portcullis_authorization_denials_total{source="partner",route="/orders",service="gateway"} 1');
-    expect(text).toContain('portcullis_server_request_duration_seconds_bucket{le="+Inf",source="demo-client",route="/orders",method="POST",service="gateway"} 2');
+    expect(text).toContain(
+      'portcullis_server_request_duration_seconds_bucket{le="+Inf",source="demo-client",route="/orders",method="POST",service="gateway"} 2',
+    );
     expect(text).toContain('portcullis_server_request_duration_seconds_count{source="demo-client",route="/orders",method="POST",service="gateway"} 2');
     expect(text).toContain('portcullis_identity_reloads_total{result="refused",service="gateway"} 0');
     // The JSON form (what `mesh stat` reads) has the same series, the service among the labels.
     const json = await metrics.registry.getMetricsAsJSON();
     const requests = json.find((metric) => metric.name === 'portcullis_server_requests_total');
     expect(requests).toEqual(expect.objectContaining({ type: 'counter' }));
-    expect(requests?.values).toContainEqual({ value: 2, labels: { source: 'demo-client', route: '/orders', method: 'POST', status: '201', service: 'gateway' } });
+    expect(requests?.values).toContainEqual({
+      value: 2,
+      labels: { source: 'demo-client', route: '/orders', method: 'POST', status: '201', service: 'gateway' },
+    });
   });
 });

@@ -46,7 +46,10 @@ describe('a flood of bad handshakes against a real server', () => {
     await new Promise((resolve) => setTimeout(resolve, 100)); // the last refusals are logged when the server sees the close
     server.auditLog.flush();
 
-    const lines = server.audit.map((line) => JSON.parse(line) as { event: string; stage: string; class: string; notLogged?: number; counts?: { stage: string; class: string; count: number }[] });
+    const lines = server.audit.map(
+      (line) =>
+        JSON.parse(line) as { event: string; stage: string; class: string; notLogged?: number; counts?: { stage: string; class: string; count: number }[] },
+    );
     const written = lines.filter((line) => line.event === 'mtls.refused');
     const summaries = lines.filter((line) => line.event === 'mtls.refused.summary');
     expect(written).toHaveLength(5);

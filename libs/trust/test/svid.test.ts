@@ -14,8 +14,7 @@ describe('the X509-SVID rules', () => {
   beforeAll(async () => {
     ca = await foreignAuthority();
   });
-  const leaf = async (change?: Parameters<typeof forgeLeaf>[3]) =>
-    new X509Certificate((await forgeLeaf(manifest, 'orders', ca.intermediate, change)).chainPem);
+  const leaf = async (change?: Parameters<typeof forgeLeaf>[3]) => new X509Certificate((await forgeLeaf(manifest, 'orders', ca.intermediate, change)).chainPem);
 
   it('take the trust domain and the leaf lifetime from the manifest', () => {
     expect(rules).toEqual({ trustDomain: 'portcullis.local', leafLifetimeMs: HOURS(24) });

@@ -3,12 +3,7 @@ import type { Manifest } from '@portcullis/manifest';
 import { issueMeshCertificates, withAuthorityLock, type IssueOptions } from '@portcullis/pki';
 
 /** `mesh certs [name...] [--force]`: issue what is missing or due, keep the rest, and say which is which. */
-export async function issueCertificates(
-  manifest: Manifest,
-  certsDir: string,
-  options: IssueOptions,
-  print: (line: string) => void,
-): Promise<void> {
+export async function issueCertificates(manifest: Manifest, certsDir: string, options: IssueOptions, print: (line: string) => void): Promise<void> {
   const { authority, workloads } = await withAuthorityLock(certsDir, () => issueMeshCertificates(manifest, certsDir, options));
   const where = relative(process.cwd(), certsDir) || '.';
   if (authority.root === 'created') print(`created the root CA in ${where}/ca`);

@@ -46,7 +46,8 @@ async function main(argv: readonly string[]): Promise<number> {
       print(commandHelp(command));
       return 0;
     }
-    if (!command.positionals && positionals.length > 0) throw new UsageError(`mesh ${command.name} takes no ${positionals.length === 1 ? 'argument' : 'arguments'} (${positionals.join(' ')})`);
+    if (!command.positionals && positionals.length > 0)
+      throw new UsageError(`mesh ${command.name} takes no ${positionals.length === 1 ? 'argument' : 'arguments'} (${positionals.join(' ')})`);
     return await command.run({ positionals, values, location: meshLocation(), print });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

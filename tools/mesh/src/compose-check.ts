@@ -45,7 +45,8 @@ export function composeProblems(manifest: Manifest, composeText: string): string
   }
 
   for (const name of Object.keys(services)) {
-    if (name !== CERTS_JOB && name !== RENEWER && !expected.has(name)) problems.push(`compose service ${name} is not a service of mesh.yaml (its compose addresses are ${[...expected.keys()].join(', ')})`);
+    if (name !== CERTS_JOB && name !== RENEWER && !expected.has(name))
+      problems.push(`compose service ${name} is not a service of mesh.yaml (its compose addresses are ${[...expected.keys()].join(', ')})`);
   }
   const job = services[CERTS_JOB];
   if (!job) problems.push(`there is no "${CERTS_JOB}" job to issue certificates`);
@@ -65,9 +66,14 @@ export function composeProblems(manifest: Manifest, composeText: string): string
     const identityVolume = `${service.name}-identity:/certs/${service.name}:ro`;
     const dataVolume = serviceDataVolume(service.name);
     if (JSON.stringify(spec.volumes ?? []) !== JSON.stringify([identityVolume, dataVolume])) {
-      problems.push(`${where} must mount exactly its own identity, read-only (${identityVolume}), and its own data (${dataVolume}), not ${JSON.stringify(spec.volumes ?? [])}`);
+      problems.push(
+        `${where} must mount exactly its own identity, read-only (${identityVolume}), and its own data (${dataVolume}), not ${JSON.stringify(spec.volumes ?? [])}`,
+      );
     }
-    for (const [writer, spec] of [[CERTS_JOB, job], [RENEWER, renewer]] as const) {
+    for (const [writer, spec] of [
+      [CERTS_JOB, job],
+      [RENEWER, renewer],
+    ] as const) {
       if (spec && !(spec.volumes ?? []).includes(`${service.name}-identity:/certs/${service.name}`)) {
         problems.push(`the ${writer} does not write ${service.name}'s identity volume`);
       }
@@ -95,8 +101,7 @@ export function composeProblems(manifest: Manifest, composeText: string): string
   }
 
   for (const [name, spec] of Object.entries(services)) {
-    const hardened =
-      spec.read_only === true && (spec.cap_drop ?? []).includes('ALL') && (spec.security_opt ?? []).includes('no-new-privileges:true');
+    const hardened = spec.read_only === true && (spec.cap_drop ?? []).includes('ALL') && (spec.security_opt ?? []).includes('no-new-privileges:true');
     if (!hardened) problems.push(`compose service ${name} must have read_only: true, cap_drop: [ALL] and no-new-privileges`);
   }
   return problems;

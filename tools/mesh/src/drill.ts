@@ -121,7 +121,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     Object.assign(steps, await renewAll(mesh));
     log(`renewed in ${steps.renew} ms (${load.sent} sent); rotating the CA`);
     Object.assign(steps, await rotateAuthority(mesh, { overlapMs: options.overlapMs ?? DRILL_OVERLAP_MS, say: log }));
-    log(`CA rotated: introduce ${steps.introduce} ms, switch ${steps.switch} ms (each with its overlap), retire ${steps.retire} ms (${load.sent} sent); revoking ${REVOKED_CLIENT}`);
+    log(
+      `CA rotated: introduce ${steps.introduce} ms, switch ${steps.switch} ms (each with its overlap), retire ${steps.retire} ms (${load.sent} sent); revoking ${REVOKED_CLIENT}`,
+    );
     const revokedIdentity = partner.source.current();
     revokedAt = Date.now();
     const revocation = await revokeWorkload(mesh, REVOKED_CLIENT);
@@ -156,4 +158,3 @@ function count(tally: Tally, reason: string): void {
   tally.failed++;
   tally.failures[reason] = (tally.failures[reason] ?? 0) + 1;
 }
-

@@ -89,7 +89,9 @@ async function waitForOverlap(certsDir: string, overlapMs: number, why: string, 
   if (!endsAt) throw new Error(`${authorityFiles(certsDir).dir} records no publication for the ${state.phase} phase; run "pnpm mesh ca rotate" again`);
   const left = endsAt.getTime() - Date.now();
   const step = state.phase === 'introduced' ? 'introduce' : 'switch';
-  say(`${step}: waiting ${formatDuration(Math.max(left, 0))}, until ${formatClock(endsAt)} (overlap ${formatDuration(overlapMs)} from ${formatClock(state.publishedAt!)}), ${why}`);
+  say(
+    `${step}: waiting ${formatDuration(Math.max(left, 0))}, until ${formatClock(endsAt)} (overlap ${formatDuration(overlapMs)} from ${formatClock(state.publishedAt!)}), ${why}`,
+  );
   // A timer may fire a millisecond early by the wall clock the overlap is measured with.
   while (Date.now() < endsAt.getTime()) await new Promise((resolve) => setTimeout(resolve, endsAt.getTime() - Date.now() + 1));
 }

@@ -23,9 +23,7 @@ export function identityTable(manifest: Manifest): string {
 
 /** Who may call what: one row per route of every service, default deny for everything else. */
 export function policyTable(manifest: Manifest): string {
-  const rows = [...manifest.services.values()].flatMap((s) =>
-    s.routes.map((route) => [s.name, `${route.method} ${route.path}`, route.allow.join(', ')]),
-  );
+  const rows = [...manifest.services.values()].flatMap((s) => s.routes.map((route) => [s.name, `${route.method} ${route.path}`, route.allow.join(', ')]));
   return markdownTable(['service', 'route', 'allowed callers'], rows);
 }
 
@@ -38,6 +36,7 @@ const TABLES_BLOCK = /(<!-- mesh tables -->\n)[\s\S]*?(\n<!-- \/mesh tables -->)
 
 /** The README with the block between its `<!-- mesh tables -->` markers rewritten from the manifest. */
 export function readmeWithTables(manifest: Manifest, readme: string, file = 'README.md'): string {
-  if (!TABLES_BLOCK.test(readme)) throw new Error(`${file}: has no "<!-- mesh tables -->" ... "<!-- /mesh tables -->" block; put the two markers where the tables belong`);
+  if (!TABLES_BLOCK.test(readme))
+    throw new Error(`${file}: has no "<!-- mesh tables -->" ... "<!-- /mesh tables -->" block; put the two markers where the tables belong`);
   return readme.replace(TABLES_BLOCK, (_, open: string, close: string) => `${open}${identityTable(manifest)}\n\n${policyTable(manifest)}${close}`);
 }

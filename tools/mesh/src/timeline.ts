@@ -18,7 +18,14 @@ export function certificateTimeline(manifest: Manifest, certsDir: string, now = 
     const hours = (cert.validToDate.getTime() - now.getTime()) / 3_600_000;
     const left = hours < 0 ? 'EXPIRED' : hours < 48 ? `${hours.toFixed(1)} h left` : `${(hours / 24).toFixed(0)} days left`;
     const renew = name.endsWith('CA') ? '' : `, renews ${renewalTime(cert).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-    return { name, notAfter: cert.validToDate.getTime(), line: `${name.padEnd(16)} ${cert.validToDate.toISOString().slice(0, 16).replace('T', ' ')} UTC (${left}${renew}) serial ${cert.serialNumber}` };
+    return {
+      name,
+      notAfter: cert.validToDate.getTime(),
+      line: `${name.padEnd(16)} ${cert.validToDate.toISOString().slice(0, 16).replace('T', ' ')} UTC (${left}${renew}) serial ${cert.serialNumber}`,
+    };
   });
-  return rows.sort((a, b) => a.notAfter - b.notAfter).map((row) => row.line).join('\n');
+  return rows
+    .sort((a, b) => a.notAfter - b.notAfter)
+    .map((row) => row.line)
+    .join('\n');
 }

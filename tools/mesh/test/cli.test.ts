@@ -27,8 +27,14 @@ describe('the mesh command line', () => {
   });
 
   it('refuses a number that is not one, and a command that does not exist', () => {
-    expect(mesh('drill', '--requests=many')).toMatchObject({ status: 2, stderr: expect.stringMatching(/^mesh drill: --requests takes a whole number of at least 1, not "many"/) });
-    expect(mesh('ca', 'rotate', '--overlap=soon')).toMatchObject({ status: 2, stderr: expect.stringMatching(/^mesh ca rotate: --overlap takes a duration like 30s, 10m or 1h, not "soon"/) });
+    expect(mesh('drill', '--requests=many')).toMatchObject({
+      status: 2,
+      stderr: expect.stringMatching(/^mesh drill: --requests takes a whole number of at least 1, not "many"/),
+    });
+    expect(mesh('ca', 'rotate', '--overlap=soon')).toMatchObject({
+      status: 2,
+      stderr: expect.stringMatching(/^mesh ca rotate: --overlap takes a duration like 30s, 10m or 1h, not "soon"/),
+    });
     expect(mesh('renew', 'now')).toMatchObject({ status: 2, stderr: expect.stringMatching(/^mesh renew: mesh renew takes no argument \(now\)/) });
     expect(mesh('teleport')).toMatchObject({ status: 2, stderr: expect.stringMatching(/^mesh: there is no command "teleport"/) });
   });

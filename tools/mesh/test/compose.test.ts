@@ -28,7 +28,10 @@ describe('docker-compose.yml against mesh.yaml', () => {
   });
 
   it("disagree when a service mounts another service's identity", () => {
-    const problems = composeProblems(repoManifest(), edited('      - gateway-identity:/certs/gateway:ro\n', '      - gateway-identity:/certs/gateway:ro\n      - payments-identity:/certs/payments:ro\n'));
+    const problems = composeProblems(
+      repoManifest(),
+      edited('      - gateway-identity:/certs/gateway:ro\n', '      - gateway-identity:/certs/gateway:ro\n      - payments-identity:/certs/payments:ro\n'),
+    );
     expect(problems).toEqual([expect.stringMatching(/^compose service gateway must mount exactly its own identity, read-only/)]);
   });
 

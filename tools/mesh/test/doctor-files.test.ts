@@ -163,7 +163,12 @@ describe('mesh doctor, files and certificates', () => {
       const kubernetes = notRunning(await run()).filter((f) => f.check === 'deploy/kubernetes');
       expect(kubernetes.length).toBeGreaterThan(0);
       expect(kubernetes).toContainEqual(
-        expect.objectContaining({ level: 'error', message: expect.stringMatching(/^deploy\/kubernetes\/base\/payments\.yaml:\d+ says ".*8443.*" but mesh\.yaml makes it ".*9443.*"; run "pnpm mesh kubernetes"$/) }),
+        expect.objectContaining({
+          level: 'error',
+          message: expect.stringMatching(
+            /^deploy\/kubernetes\/base\/payments\.yaml:\d+ says ".*8443.*" but mesh\.yaml makes it ".*9443.*"; run "pnpm mesh kubernetes"$/,
+          ),
+        }),
       );
     } finally {
       work.remove();

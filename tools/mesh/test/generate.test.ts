@@ -24,7 +24,11 @@ describe('the files mesh generate writes', () => {
     expect(generateCompose(grown, compose)).toBe(compose);
     // The comments, anchors and jobs are kept: the new file only has more lines than the old one.
     const added = compose.split('\n');
-    expect(repoFile('docker-compose.yml').split('\n').filter((line) => !added.includes(line))).toEqual([]);
+    expect(
+      repoFile('docker-compose.yml')
+        .split('\n')
+        .filter((line) => !added.includes(line)),
+    ).toEqual([]);
     expect(readmeWithTables(grown, repoFile('README.md'))).toContain(`| ${NEW} | GET /shipments/:id | orders |`);
   });
 
@@ -37,12 +41,13 @@ describe('the files mesh generate writes', () => {
 
 describe('adding a service to mesh.yaml', () => {
   const manifest = repoManifest();
-  const add = (calls: string[], callers: string[], routes: string[]) =>
-    addServiceToManifest(manifest, manifestText(), { name: NEW, calls, callers, routes });
+  const add = (calls: string[], callers: string[], routes: string[]) => addServiceToManifest(manifest, manifestText(), { name: NEW, calls, callers, routes });
 
   it('keeps every other byte of the file: comments, their alignment, flow lists', () => {
     const { text } = add(['payments'], ['orders', 'demo-client'], ['GET /shipments/:id', 'POST /shipments']);
-    const removed = manifestText().split('\n').filter((line) => !text.split('\n').includes(line));
+    const removed = manifestText()
+      .split('\n')
+      .filter((line) => !text.split('\n').includes(line));
     // Only the lists that grew differ (the calls, and each route of payments), each by the new name at its end.
     expect(removed).toEqual([
       expect.stringMatching(/^ {4}calls: \[.*\]$/),
@@ -50,7 +55,10 @@ describe('adding a service to mesh.yaml', () => {
       expect.stringMatching(/^ {6}GET \/charges\/:reference: \[.*\]$/),
       expect.stringMatching(/^ {6}POST \/charges\/:reference\/void: \[.*\]$/),
     ]);
-    for (const comment of manifestText().split('\n').filter((line) => line.includes('#'))) expect(text).toContain(comment);
+    for (const comment of manifestText()
+      .split('\n')
+      .filter((line) => line.includes('#')))
+      expect(text).toContain(comment);
   });
 
   it('gives it an identity, the shared port, the next free loopback address and its name in compose, and wires both directions', () => {
@@ -81,10 +89,16 @@ describe('adding a service to mesh.yaml', () => {
     expect(() => addServiceToManifest(manifest, manifestText(), { name: 'orders', calls: [], callers: [], routes: [] })).toThrow(
       `${manifest.file}: "orders" is already a workload; pick another name`,
     );
-    expect(() => add(['billing'], [], [])).toThrow(`--calls billing: not a service of ${manifest.file}; known services: ${[...manifest.services.keys()].join(', ')}`);
+    expect(() => add(['billing'], [], [])).toThrow(
+      `--calls billing: not a service of ${manifest.file}; known services: ${[...manifest.services.keys()].join(', ')}`,
+    );
     expect(() => add([], ['nobody'], ['GET /x'])).toThrow(`--callers nobody: not a service or client of ${manifest.file}`);
-    expect(() => add([], ['orders'], [])).toThrow('--callers needs at least one --route "METHOD /path" for them to call; a service without routes can only be denied');
-    expect(() => add([], ['orders'], ['FETCH /x'])).toThrow('--route "FETCH /x": must look like "GET /path" (GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS, a space, then the path)');
+    expect(() => add([], ['orders'], [])).toThrow(
+      '--callers needs at least one --route "METHOD /path" for them to call; a service without routes can only be denied',
+    );
+    expect(() => add([], ['orders'], ['FETCH /x'])).toThrow(
+      '--route "FETCH /x": must look like "GET /path" (GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS, a space, then the path)',
+    );
     expect(() => addServiceToManifest(manifest, manifestText(), { name: 'Shipping', calls: [], callers: [], routes: [] })).toThrow(
       '"Shipping" cannot name a service: use lowercase letters, digits and dashes, starting with a letter',
     );

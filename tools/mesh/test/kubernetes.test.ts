@@ -153,7 +153,10 @@ describe.each(OVERLAYS)('the %s overlay, rendered with kustomize', (overlay) => 
         securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
         ports: [{ containerPort: port }],
         // Its own identity, read-only, and a writable folder for its database (the root filesystem is read-only).
-        volumeMounts: [{ mountPath: `/certs/${service.name}`, readOnly: true }, { name: 'data', mountPath: '/data' }],
+        volumeMounts: [
+          { mountPath: `/certs/${service.name}`, readOnly: true },
+          { name: 'data', mountPath: '/data' },
+        ],
       });
       expect(container!.env).toEqual(
         expect.arrayContaining([

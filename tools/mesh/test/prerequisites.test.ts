@@ -39,9 +39,7 @@ describe('the test suite prerequisites', () => {
         ...(spawnSync('sh', ['-c', 'ls /usr/lib/*/faketime/libfaketimeMT.so.1']).status === 0 ? [] : ['faketime']),
         'prometheus',
         ...(spawnSync('sh', ['-c', 'ls /usr/lib/postgresql/*/bin/initdb']).status === 0 ? [] : ['postgresql']),
-      ].map(
-        (pkg) => `The tests need the ${pkg} package, which is missing: install it with "sudo apt-get install ${pkg}" (or your system's package manager).`,
-      ),
+      ].map((pkg) => `The tests need the ${pkg} package, which is missing: install it with "sudo apt-get install ${pkg}" (or your system's package manager).`),
     );
   });
 
@@ -60,7 +58,8 @@ describe('the test suite prerequisites', () => {
   });
 
   it('brings the Node of .nvmrc with pnpm install, for every platform the same version', () => {
-    const optional = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { optionalDependencies: Record<string, string> }).optionalDependencies;
+    const optional = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { optionalDependencies: Record<string, string> })
+      .optionalDependencies;
     const nodes = Object.entries(optional).filter(([name]) => /^node-(bin-)?(linux|darwin)-/.test(name));
     expect(nodes.length).toBeGreaterThanOrEqual(4);
     const versions = new Set(nodes.map(([, version]) => version));

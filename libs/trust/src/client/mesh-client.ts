@@ -125,7 +125,10 @@ export class MeshClient {
       const failure = error instanceof MeshCallError ? error : new MeshCallError(target, 'other', describe(error), { cause: error });
       edge?.finished(failure.kind, (performance.now() - started) / 1000);
       endClientSpan(span, failure.kind);
-      this.options.logger?.warn({ event: 'mesh.call.failed', target, method, path, kind: failure.kind, code: failure.code, reason: failure.reason }, failure.message);
+      this.options.logger?.warn(
+        { event: 'mesh.call.failed', target, method, path, kind: failure.kind, code: failure.code, reason: failure.reason },
+        failure.message,
+      );
       throw failure;
     }
   }

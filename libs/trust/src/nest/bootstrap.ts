@@ -56,8 +56,10 @@ async function startService(appModule: Type, context: MeshContext): Promise<Nest
   await app.init();
 
   const { uncovered, unserved } = policyGaps(served, policy);
-  if (uncovered.length > 0) logger.warn({ event: 'policy.gap', routes: uncovered }, `routes no policy in ${manifest.file} covers, denied to every caller: ${uncovered.join(', ')}`);
-  if (unserved.length > 0) logger.warn({ event: 'policy.gap', routes: unserved }, `routes ${manifest.file} lists but ${service.name} does not serve: ${unserved.join(', ')}`);
+  if (uncovered.length > 0)
+    logger.warn({ event: 'policy.gap', routes: uncovered }, `routes no policy in ${manifest.file} covers, denied to every caller: ${uncovered.join(', ')}`);
+  if (unserved.length > 0)
+    logger.warn({ event: 'policy.gap', routes: unserved }, `routes ${manifest.file} lists but ${service.name} does not serve: ${unserved.join(', ')}`);
 
   // With `https` options Fastify creates a node:https server, which is a tls.Server.
   hardenTlsServer(app.getHttpServer() as unknown as TlsServer, serverContext);
@@ -67,7 +69,10 @@ async function startService(appModule: Type, context: MeshContext): Promise<Nest
   const host = isIP(address.host) === 0 ? '0.0.0.0' : address.host;
   // Fastify's own listen: Nest's would log a listen error as a stack of its own before we can say it in one sentence.
   await adapter.getInstance().listen({ port: address.port, host });
-  logger.info({ event: 'service.listening', address: `${host}:${address.port}`, environment: context.environment, tracing, ...describe(source.current()) }, `${service.name} listening`);
+  logger.info(
+    { event: 'service.listening', address: `${host}:${address.port}`, environment: context.environment, tracing, ...describe(source.current()) },
+    `${service.name} listening`,
+  );
   // New certificates (renewal, CA rotation) are taken without a restart; bad ones are refused and said once.
   const watch = watchIdentity(source, {
     onReloaded: (identity) => {

@@ -16,8 +16,7 @@ export interface MeshPeer {
 }
 
 export type PeerVerdict =
-  | { readonly ok: true; readonly peer: MeshPeer }
-  | { readonly ok: false; readonly reason: string; readonly class: RefusalClass; readonly id?: string };
+  { readonly ok: true; readonly peer: MeshPeer } | { readonly ok: false; readonly reason: string; readonly class: RefusalClass; readonly id?: string };
 
 /**
  * What is remembered about a connection's client certificate between its
@@ -79,7 +78,11 @@ export class PeerIdentifier {
   private decide(socket: TLSSocket): PeerVerdict {
     if (!socket.authorized) {
       const error = socket.authorizationError;
-      return { ok: false, reason: `certificate refused: ${String(error ?? 'none presented')}`, class: error ? classifyRefusalReason(String(error)) : 'no certificate' };
+      return {
+        ok: false,
+        reason: `certificate refused: ${String(error ?? 'none presented')}`,
+        class: error ? classifyRefusalReason(String(error)) : 'no certificate',
+      };
     }
     const cert = socket.getPeerX509Certificate();
     if (!cert) return { ok: false, reason: 'no client certificate', class: 'no certificate' };

@@ -81,12 +81,7 @@ function handlerOf(service: string, route: string): Handler {
   const args = [...params.map((p) => `@Param('${p}') ${p}: string`), ...(body ? ['@Body() body: unknown'] : [])];
   const braces = (fields: readonly string[]) => (fields.length ? `{ ${fields.join(', ')} }` : '{}');
   const answer = `{ service: SERVICE, route: '${route}', params: ${braces(params)}${body ? ', received: body' : ''} }`;
-  const code = [
-    `  @${decorator}('${path.replace(/^\//, '')}')`,
-    `  ${methodName}(${args.join(', ')}): object {`,
-    `    return ${answer};`,
-    '  }',
-  ].join('\n');
+  const code = [`  @${decorator}('${path.replace(/^\//, '')}')`, `  ${methodName}(${args.join(', ')}): object {`, `    return ${answer};`, '  }'].join('\n');
   const sample = params.map((p) => `'${p}-1'`);
   const expected = `{ service: '${service}', route: '${route}', params: ${braces(params.map((p) => `${p}: '${p}-1'`))}${body ? ', received: { note: 1 }' : ''} }`;
   const test = `
@@ -96,5 +91,9 @@ function handlerOf(service: string, route: string): Handler {
   return { decorators: [decorator, ...(params.length ? ['Param'] : []), ...(body ? ['Body'] : [])], code, test };
 }
 
-const pascal = (name: string) => name.split('-').map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
+const pascal = (name: string) =>
+  name
+    .split('-')
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join('');
 const camel = (words: readonly string[]) => words.map((w, i) => (i === 0 ? w : w[0]!.toUpperCase() + w.slice(1))).join('');

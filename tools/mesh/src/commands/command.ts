@@ -54,7 +54,10 @@ export function duration(input: CommandInput, name: string): number | undefined 
 export function list(input: CommandInput, name: string): string[] {
   const value = input.values[name];
   const given = value === undefined ? [] : Array.isArray(value) ? value : [String(value)];
-  return given.flatMap((item) => item.split(',')).map((item) => item.trim()).filter(Boolean);
+  return given
+    .flatMap((item) => item.split(','))
+    .map((item) => item.trim())
+    .filter(Boolean);
 }
 
 /** Waits for Ctrl-C or a stop from a supervisor. */

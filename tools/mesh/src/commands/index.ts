@@ -11,4 +11,20 @@ import { up } from './up.command';
 export { UsageError, type Command, type CommandInput } from './command';
 
 /** Every `mesh` command, in the order `mesh --help` lists them. */
-export const COMMANDS: readonly Command[] = [certs, certsStatus, up, renew, caRotate, revoke, drill, stat, tables, generate, addServiceCommand, workloads, doctor, kubernetes, kubernetesRenew];
+export const COMMANDS: readonly Command[] = [
+  certs,
+  certsStatus,
+  up,
+  renew,
+  caRotate,
+  revoke,
+  drill,
+  stat,
+  tables,
+  generate,
+  addServiceCommand,
+  workloads,
+  doctor,
+  kubernetes,
+  kubernetesRenew,
+];

@@ -18,7 +18,7 @@ export const kubernetes: Command = {
 
 export const kubernetesRenew: Command = {
   name: 'kubernetes renew',
-  summary: "in a cluster (the mesh-renewer overlay): issue what is due and write the Secrets",
+  summary: 'in a cluster (the mesh-renewer overlay): issue what is due and write the Secrets',
   synopsis: '[--watch <seconds>]',
   help: `In a cluster (the mesh-renewer overlay): issues the certificates that are due and writes them into the services'
 Secrets through the Kubernetes API, in the namespace PORTCULLIS_NAMESPACE.
@@ -27,7 +27,8 @@ Secrets through the Kubernetes API, in the namespace PORTCULLIS_NAMESPACE.
   async run(input) {
     const { location, print } = input;
     const namespace = process.env.PORTCULLIS_NAMESPACE;
-    if (!namespace) throw new Error('PORTCULLIS_NAMESPACE is not set: the renewer writes Secrets into its own namespace (the Deployment sets it from metadata.namespace)');
+    if (!namespace)
+      throw new Error('PORTCULLIS_NAMESPACE is not set: the renewer writes Secrets into its own namespace (the Deployment sets it from metadata.namespace)');
     const manifest = loadManifest(location.manifestFile);
     const store = await inClusterSecretStore();
     const watching = input.values.watch !== undefined;
@@ -42,11 +43,14 @@ Secrets through the Kubernetes API, in the namespace PORTCULLIS_NAMESPACE.
     await round();
     if (!watching) return 0;
     let running = false;
-    const timer = setInterval(() => {
-      if (running) return; // A slow round (key generation, a slow API server) must not overlap the next.
-      running = true;
-      void round().finally(() => (running = false));
-    }, wholeNumber(input, 'watch', 60) * 1_000);
+    const timer = setInterval(
+      () => {
+        if (running) return; // A slow round (key generation, a slow API server) must not overlap the next.
+        running = true;
+        void round().finally(() => (running = false));
+      },
+      wholeNumber(input, 'watch', 60) * 1_000,
+    );
     await untilStopped();
     clearInterval(timer);
     return 0;

@@ -66,7 +66,6 @@ export function derivedFileFindings(context: DoctorContext, files: readonly Deri
   });
 }
 
-
 /**
  * deploy/kubernetes, a folder of files derived from mesh.yaml (a file per service, and the
  * overlays): each stale or missing file in one sentence with the line that differs.
@@ -76,6 +75,7 @@ export function kubernetesFindings(context: DoctorContext): Finding[] {
     return [ok('files', DEPLOY_DIR, `${DEPLOY_DIR}: not present beside ${basename(context.manifest.file)}, nothing to check`)];
   }
   const problems = kubernetesProblems(context.manifest);
-  if (problems.length === 0) return [ok('files', DEPLOY_DIR, `${DEPLOY_DIR} is current with ${basename(context.manifest.file)} ("${GENERATE_COMMAND}" writes it)`)];
+  if (problems.length === 0)
+    return [ok('files', DEPLOY_DIR, `${DEPLOY_DIR} is current with ${basename(context.manifest.file)} ("${GENERATE_COMMAND}" writes it)`)];
   return problems.map((problem) => error('files', DEPLOY_DIR, problem));
 }
