@@ -55,7 +55,9 @@ describe('memory under sustained load with new connections', () => {
     const services = [...mesh.manifest.services.keys()];
     expect(Object.keys(report.trends).sort()).toEqual([...services].sort());
     const growing = Object.entries(report.trends)
-      .filter(([, trend]) => trend.rssGrowthAfterWarmup > 0.1)
+      // 15%, the soak's own bound. Measured on the two-core CI machine: on Node 26.10 the gateway's trend was
+      // 6% of its warm RSS over the last minute, on Node 24.21 42% (75 MB a minute, the handshake leak).
+      .filter(([, trend]) => trend.rssGrowthAfterWarmup > 0.15)
       .map(([name, trend]) => `${name} grows ${Math.round(trend.rssBytesPerMinute / 2 ** 20)} MB a minute`);
     expect(growing).toEqual([]);
   });
