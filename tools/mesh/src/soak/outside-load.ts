@@ -14,7 +14,7 @@ export interface LoadPlan {
   readonly freshEvery: number;
   /** The share of requests that place an order; the rest list the inventory. */
   readonly orderShare: number;
-  /** Requests still unanswered beyond this are not sent but counted as failed ("client backlog"). */
+  /** Requests still unanswered beyond this are not sent but counted as failed ("client backlog"); default: ten seconds of load. */
   readonly maxInFlight?: number;
 }
 
@@ -43,7 +43,9 @@ export interface RunningLoad {
  */
 export function startOutsideLoad(origin: string, identity: IdentityFiles, plan: LoadPlan): RunningLoad {
   const tally: LoadTally = { sent: 0, succeeded: 0, failed: 0, failures: {}, latenciesMs: [] };
-  const maxInFlight = plan.maxInFlight ?? 256;
+  // Ten seconds of load, the same as each request's own timeout: the cap only keeps a server that has
+  // stopped answering from growing the client without bound, it does not judge a latency spike.
+  const maxInFlight = plan.maxInFlight ?? Math.max(256, Math.ceil(plan.ratePerSecond * 10));
   const url = new URL(origin);
   let version = currentVersion(identity);
   let tls = readIdentity(identity, version);
