@@ -52,6 +52,7 @@ export function startOutsideLoad(origin: string, identity: IdentityFiles, plan: 
   const keepAlivePool = () => new Agent({ keepAlive: true, maxSockets: POOL_SOCKETS });
   let pool = keepAlivePool();
   const inFlight = new Set<Promise<void>>();
+  const retiring = new Set<Agent>();
 
   const count = (problem: string) => {
     tally.failed++;
@@ -104,7 +105,13 @@ export function startOutsideLoad(origin: string, identity: IdentityFiles, plan: 
     tls = readIdentity(identity, now);
     const old = pool;
     pool = keepAlivePool();
-    old.destroy();
+    // New requests take the new pool at once; the old one's requests in flight finish first (a
+    // partner does not cut its own calls short when it reloads its certificate).
+    retiring.add(old);
+    setTimeout(() => {
+      retiring.delete(old);
+      old.destroy();
+    }, 11_000).unref();
   }, 1_000);
 
   // Ticks every 10 ms, sending what has come due since the start: a steady rate however late a tick fires.
@@ -122,6 +129,7 @@ export function startOutsideLoad(origin: string, identity: IdentityFiles, plan: 
       clearInterval(reread);
       await Promise.all(inFlight);
       pool.destroy();
+      for (const old of retiring) old.destroy();
     },
   };
 }
