@@ -1,3 +1,4 @@
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import type { Manifest } from '@portcullis/manifest';
@@ -79,4 +80,29 @@ export async function startTrustedServer(
   await fastify.listen({ host: '127.0.0.1', port: 0 });
   const port = (fastify.server.address() as AddressInfo).port;
   return { fastify, port, reached, audit, auditLog, shedLog, admission, source, close: () => fastify.close() };
+}
+
+/** A TLS connection to a test server on loopback presenting `name`'s certificate; resolves once the handshake is done. */
+export function connectAs(
+  manifest: Manifest,
+  certsDir: string,
+  port: number,
+  name: string,
+  options: { maxVersion?: 'TLSv1.2' | 'TLSv1.3' } = {},
+): Promise<TLSSocket> {
+  const identity = identityOf(manifest, certsDir, name);
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({
+      host: '127.0.0.1',
+      port,
+      servername: 'payments',
+      ca: identity.bundlePem,
+      cert: identity.chainPem,
+      key: identity.keyPem,
+      checkServerIdentity: () => undefined,
+      ...options,
+    });
+    socket.once('secureConnect', () => resolve(socket));
+    socket.once('error', reject);
+  });
 }

@@ -1,9 +1,9 @@
 import { connect as tcpConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import type { ServerLimits } from '@portcullis/trust';
 import { eventually } from '../../../test-support/eventually';
 import { tempCerts } from '../../../test-support/temp-mesh';
-import { identityOf, startTrustedServer } from '../../../test-support/tls-server';
+import { connectAs as connectTo, startTrustedServer } from '../../../test-support/tls-server';
 
 type Certs = Awaited<ReturnType<typeof tempCerts>>;
 type Server = Awaited<ReturnType<typeof startTrustedServer>>;
@@ -26,22 +26,7 @@ function silentConnection(port: number, localAddress = '127.0.0.1'): Promise<Sil
 }
 
 /** A mutual-TLS connection as `orders` (which may call payments); resolves once the handshake is done. */
-function connectAs(certs: Certs, port: number): Promise<TLSSocket> {
-  const identity = identityOf(certs.manifest, certs.dir, 'orders');
-  return new Promise((resolve, reject) => {
-    const socket = tlsConnect({
-      host: '127.0.0.1',
-      port,
-      servername: 'payments',
-      ca: identity.bundlePem,
-      cert: identity.chainPem,
-      key: identity.keyPem,
-      checkServerIdentity: () => undefined,
-    });
-    socket.once('secureConnect', () => resolve(socket));
-    socket.once('error', reject);
-  });
-}
+const connectAs = (certs: Certs, port: number) => connectTo(certs.manifest, certs.dir, port, 'orders');
 
 /** One request on an open connection; resolves with the status line, rejects if the connection closes first. */
 function request(socket: TLSSocket): Promise<string> {

@@ -1,32 +1,16 @@
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import { connect as tcpConnect } from 'node:net';
 import { identityFiles } from '@portcullis/layout';
 import { authorizeAny, authorizeId, authorizeMemberOf, authorizeOneOf } from '@portcullis/trust';
 import { eventually } from '../../../test-support/eventually';
 import { sClient } from '../../../test-support/outside-clients';
 import { editedManifest, tempCerts } from '../../../test-support/temp-mesh';
-import { identityOf, startTrustedServer } from '../../../test-support/tls-server';
+import { connectAs as connectTo, startTrustedServer } from '../../../test-support/tls-server';
 
 type Certs = Awaited<ReturnType<typeof tempCerts>>;
 
-/** A TLS connection presenting `name`'s certificate; resolves once the handshake is done. */
-function connectAs(certs: Certs, port: number, name: string, options: { maxVersion?: 'TLSv1.2' | 'TLSv1.3' } = {}): Promise<TLSSocket> {
-  const identity = identityOf(certs.manifest, certs.dir, name);
-  return new Promise((resolve, reject) => {
-    const socket = tlsConnect({
-      host: '127.0.0.1',
-      port,
-      servername: 'payments',
-      ca: identity.bundlePem,
-      cert: identity.chainPem,
-      key: identity.keyPem,
-      checkServerIdentity: () => undefined,
-      ...options,
-    });
-    socket.once('secureConnect', () => resolve(socket));
-    socket.once('error', reject);
-  });
-}
+const connectAs = (certs: Certs, port: number, name: string, options: { maxVersion?: 'TLSv1.2' | 'TLSv1.3' } = {}) =>
+  connectTo(certs.manifest, certs.dir, port, name, options);
 
 /** Everything the server sends until it closes the connection. */
 const readUntilClosed = (socket: TLSSocket) =>
