@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { originOf } from '@portcullis/manifest';
 import { startLocalMesh, type LocalMesh } from '@portcullis/mesh';
 import { DATA_LINK, identityFiles, pemCertificates } from '@portcullis/layout';
-import { editedManifest, REPO_ROOT, tempDir } from '../../test-support/temp-mesh';
+import { relocatedManifest, REPO_ROOT, tempDir } from '../../test-support/temp-mesh';
 
 /**
  * The rotation seen from outside the mesh: an integration partner that
@@ -37,7 +37,7 @@ describe('a CA rotation seen by a client outside the mesh', () => {
   let mesh: LocalMesh;
 
   beforeAll(async () => {
-    writeFileSync(manifestFile, editedManifest(...[1, 2, 3, 4].map((i): [string, string] => [`local: 127.0.0.${i}\n`, `local: 127.0.10.${i}\n`])).text);
+    writeFileSync(manifestFile, relocatedManifest('127.0.10').text);
     mesh = await startLocalMesh({ manifestFile, certsDir: join(work.dir, 'certs') });
   });
   afterAll(async () => {
