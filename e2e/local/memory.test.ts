@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { originOf } from '@portcullis/manifest';
-import { DEMO_CLIENT, runSoak, startLocalMesh, type LocalMesh, type SoakReport } from '@portcullis/mesh';
+import { DEMO_CLIENT, isEdge, runSoak, startLocalMesh, type LocalMesh, type SoakReport } from '@portcullis/mesh';
 import { identityFiles } from '@portcullis/layout';
 import { relocatedManifest, tempDir } from '../../test-support/temp-mesh';
 
@@ -54,10 +54,15 @@ describe('memory under sustained load with new connections', () => {
   it('has every service hold its memory flat after the warm-up', () => {
     const services = [...mesh.manifest.services.keys()];
     expect(Object.keys(report.trends).sort()).toEqual([...services].sort());
+    // The services outside clients call take every new connection, and so every handshake: a leak per
+    // handshake shows there first. Measured on the two-core CI machine over the minute after warm-up:
+    // on Node 24.21 the gateway grew 42% of its warm RSS (75 MB a minute, the handshake leak); on Node
+    // 26.10 it moved 6-17% from run to run with V8's collections, and the services behind it, whose
+    // heaps fill with their own state until V8's first full collection, up to 32%. A minute and a half
+    // cannot tell that from a slow leak; the 20-minute soak (pnpm bench --soak) does.
+    const bound = (name: string) => (isEdge(mesh.manifest, mesh.manifest.services.get(name)!) ? 0.25 : 0.5);
     const growing = Object.entries(report.trends)
-      // 15%, the soak's own bound. Measured on the two-core CI machine: on Node 26.10 the gateway's trend was
-      // 6% of its warm RSS over the last minute, on Node 24.21 42% (75 MB a minute, the handshake leak).
-      .filter(([, trend]) => trend.rssGrowthAfterWarmup > 0.15)
+      .filter(([name, trend]) => trend.rssGrowthAfterWarmup > bound(name))
       .map(([name, trend]) => `${name} grows ${Math.round(trend.rssBytesPerMinute / 2 ** 20)} MB a minute`);
     expect(growing).toEqual([]);
   });

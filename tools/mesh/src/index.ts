@@ -3,7 +3,7 @@ export { monitorClient, waitUntilHealthy, MONITOR_CLIENT } from './readiness';
 export { curlExample, DEMO_CLIENT } from './curl';
 export { issueCertificates } from './certs';
 export { identityTable, policyTable } from './tables';
-export { composeProblems, COMPOSE_ENVIRONMENT, CERTS_JOB, RENEWER } from './compose-check';
+export { composeProblems, COMPOSE_ENVIRONMENT, CERTS_JOB, isEdge, RENEWER } from './compose-check';
 export { runDrill, DRILL_OVERLAP_MS, REVOKED_CLIENT, type DrillOptions, type DrillReport, type Tally } from './drill';
 export { renewAll, revokeWorkload, type RunningMesh, type StepTimes } from './lifecycle';
 export { rotateAuthority, type RotateOptions } from './rotate';
