@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadManifest, parseManifest, type Manifest } from '@portcullis/manifest';
+import { loadManifest, parseManifest, servicesServing, type Manifest } from '@portcullis/manifest';
 import { issueMeshCertificates, type IssueOptions } from '@portcullis/pki';
 
 /** The repository's own manifest: tests run against the mesh as it is described, not a copy of it. */
@@ -51,3 +51,24 @@ export async function tempCerts(manifest: Manifest = repoManifest(), options: Is
   const result = await issueMeshCertificates(manifest, temp.dir, options);
   return { ...temp, manifest, result };
 }
+
+/** The routes `POST /orders` travels through: the order flow's business routes, named once here. */
+export const ORDER_FLOW_ROUTES = ['POST /orders', 'POST /reservations', 'POST /charges'] as const;
+
+/**
+ * The caller -> service edges that requests to `routes` take, from the manifest: every service
+ * serving one of the routes, and every caller its allow list names among `clients` and the
+ * services. Tests name the business routes they exercise; which services serve them, and so which
+ * edges and services a trace or a stat must show, comes from mesh.yaml.
+ */
+export function edgesOf(manifest: Manifest, routes: readonly string[], clients: readonly string[]): string[] {
+  return [...manifest.services.values()].flatMap((service) =>
+    service.routes
+      .filter((route) => routes.includes(`${route.method} ${route.path}`))
+      .flatMap((route) => route.allow.filter((caller) => clients.includes(caller) || (manifest.services.has(caller) && caller !== service.name)))
+      .map((caller) => `${caller} -> ${service.name}`),
+  );
+}
+
+/** The services requests to `routes` reach, from the manifest. */
+export const servicesOf = servicesServing;

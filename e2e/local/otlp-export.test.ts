@@ -7,7 +7,7 @@ import { startLocalMesh, type LocalMesh } from '@portcullis/mesh';
 import { identityFiles } from '@portcullis/layout';
 import { curlJson } from '../../test-support/outside-clients';
 import { eventually } from '../../test-support/eventually';
-import { relocatedManifest, tempDir } from '../../test-support/temp-mesh';
+import { ORDER_FLOW_ROUTES, relocatedManifest, servicesOf, tempDir } from '../../test-support/temp-mesh';
 
 type AnyValue = { stringValue?: string; intValue?: string | number };
 interface OtlpSpan {
@@ -82,11 +82,10 @@ describe('spans exported over OTLP', () => {
     const ofTrace = () => spans.filter(({ span }) => span.traceId === traceId);
     const server = (service: string) => ofTrace().find((entry) => entry.service === service && entry.span.kind === SERVER)?.span;
     // The batch processor sends every few seconds.
-    await eventually(
-      'a server span from each service',
-      () => ['gateway', 'orders', 'inventory', 'payments'].every((service) => server(service) !== undefined),
-      { withinMs: 20_000, everyMs: 200 },
-    );
+    await eventually('a server span from each service', () => servicesOf(mesh!.manifest, ORDER_FLOW_ROUTES).every((service) => server(service) !== undefined), {
+      withinMs: 20_000,
+      everyMs: 200,
+    });
 
     const attribute = (span: OtlpSpan | undefined, key: string) => span?.attributes?.find((entry) => entry.key === key)?.value.stringValue;
     const id = (name: string) => mesh!.manifest.services.get(name)?.id ?? mesh!.manifest.clients.get(name)?.id;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { StatReport } from '@portcullis/mesh';
 import { eventually } from '../../test-support/eventually';
 import { curl, curlJson } from '../../test-support/outside-clients';
-import { REPO_ROOT, tempDir } from '../../test-support/temp-mesh';
+import { edgesOf, ORDER_FLOW_ROUTES, REPO_ROOT, tempDir } from '../../test-support/temp-mesh';
 import { meshUnderTest } from '../support/mesh-under-test';
 
 const mesh = meshUnderTest();
@@ -51,7 +51,7 @@ describe('pnpm mesh stat on the local mesh', () => {
 
     // The edges the load above uses (the order flow and the inventory listing: business routes, named),
     // each moving; and every edge stat reports between services is one the manifest's call graph declares.
-    const exercised = [`${LOAD_CLIENT} -> gateway`, 'gateway -> orders', 'gateway -> inventory', 'orders -> inventory', 'orders -> payments'];
+    const exercised = edgesOf(mesh.manifest, [...ORDER_FLOW_ROUTES, 'GET /inventory'], [LOAD_CLIENT]);
     const rates = new Map(report.edges.map((edge) => [`${edge.source} -> ${edge.target}`, edge.perSecond]));
     for (const edge of exercised) expect({ edge, moving: (rates.get(edge) ?? 0) > 0 }).toEqual({ edge, moving: true });
     const declared = new Set([...mesh.manifest.services.values()].flatMap((service) => service.calls.map((callee) => `${service.name} -> ${callee}`)));

@@ -1,3 +1,5 @@
+import { loadManifest, servicesServing } from '@portcullis/manifest';
+import { REPO_MANIFEST } from '../paths';
 import type { BenchResults } from '../results';
 import type { HandshakeMode } from '../scenarios/handshakes';
 import { SERVICE_NODE_FLAGS } from '@portcullis/mesh';
@@ -138,7 +140,7 @@ function chain(r: BenchResults): string {
     .join('; ');
   return `## 3. The whole chain
 
-\`POST /orders\` as the demo client, through gateway → orders → inventory + payments (four mTLS calls per order),
+\`POST /orders\` as the demo client, through the services that serve the order flow in mesh.yaml (${orderFlow().join(', ')}), an mTLS call each,
 on the mesh that \`pnpm start\` runs, sent at a fixed rate whatever the answers do (an open loop: latency counts from
 when each request was due, so a stall is charged to every request queued behind it).
 
@@ -244,6 +246,11 @@ contender: ${generatorFree ? 'the load generator was not the limit' : 'the load 
 ${k.ratios.tlsOnlyOverPlaintext}× plaintext, and Portcullis at ${k.ratios.portcullisOverTlsOnly}× of that: of the ${(tlsPoints + checkPoints).toFixed(0)} points lost to plaintext,
 ${tlsPoints.toFixed(0)} went to Node's TLS and ${checkPoints.toFixed(0)} to Portcullis's own per-request work (the authorization hook, expiry and deny-list checks),
 so the larger part is ${larger}. Without any framework, Node's TLS alone ran at ${k.ratios.bareHttpsOverBareHttp}× plain HTTP.`;
+}
+
+/** The services the chain's orders pass through, from the manifest: who serves the order flow's routes. */
+function orderFlow(): string[] {
+  return servicesServing(loadManifest(REPO_MANIFEST), ['POST /orders', 'POST /reservations', 'POST /charges']);
 }
 
 /** The soak's section: every figure is the run's own, and each verdict is computed from them. */

@@ -30,3 +30,10 @@ export function findManifestFile(from: string = process.cwd()): string {
     if (dirname(dir) === dir) return resolve(from, MANIFEST_FILE);
   }
 }
+
+/** The services that serve any of `routes` (`POST /orders`, ...), in the manifest's order. */
+export function servicesServing(manifest: Manifest, routes: readonly string[]): string[] {
+  return [...manifest.services.values()]
+    .filter((service) => service.routes.some((route) => routes.includes(`${route.method} ${route.path}`)))
+    .map((service) => service.name);
+}
