@@ -13,6 +13,7 @@ import { svidRules } from '../svid';
 import type { MeshMetrics } from '../observe/metrics';
 import { UNKNOWN_PEER } from '../observe/metrics';
 import { endClientSpan, startClientSpan } from '../observe/tracing';
+import { benchmarkPlaintext } from '../bench-transport';
 
 export interface MeshResponse<T = unknown> {
   readonly status: number;
@@ -208,6 +209,9 @@ export class MeshClient {
   }
 
   private buildConnector(target: string, identity: Identity): buildConnector.connector {
+    // Only ever set by the benchmark's plaintext contender, never by configuration: see bench-transport.ts.
+    const plaintext = benchmarkPlaintext();
+    if (plaintext) return plaintext.connector(target, this.options.self);
     const { manifest } = this.options;
     const expectedId = manifest.services.get(target)!.id;
     let secureContext = this.contexts.get(identity);

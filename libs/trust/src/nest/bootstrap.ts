@@ -11,6 +11,7 @@ import { NestPinoLogger } from '../observe/logger';
 import { installTracing } from '../observe/tracing';
 import { policyGaps } from '../server/authorization';
 import { hardenTlsServer, meshFastifyOptions, secureFastify, serverLimits } from '../server/mesh-server';
+import { benchmarkPlaintext, PlaintextPeers, withoutTls } from '../bench-transport';
 import { MeshCallFilter } from './mesh-call.filter';
 import { TrustModule } from './trust.module';
 
@@ -40,8 +41,12 @@ async function startService(appModule: Type, context: MeshContext): Promise<Nest
   // Before any request: the propagator and context manager (and the OTLP exporter, if asked for).
   const tracing = await installTracing({ service: service.name });
   const limits = serverLimits(manifest);
-  const adapter = new FastifyAdapter(meshFastifyOptions(source, manifest.tls.minVersion, limits));
-  const serverContext = { service: service.name, manifest, source, audit, limits, admission, metrics, logger };
+  // Only ever set by the benchmark's plaintext contender, never by configuration: see bench-transport.ts.
+  const plaintext = benchmarkPlaintext();
+  const fastifyOptions = meshFastifyOptions(source, manifest.tls.minVersion, limits);
+  const adapter = new FastifyAdapter(plaintext ? withoutTls(fastifyOptions, plaintext) : fastifyOptions);
+  const peers = plaintext ? { peers: new PlaintextPeers(manifest, plaintext) } : {};
+  const serverContext = { service: service.name, manifest, source, audit, limits, admission, metrics, logger, ...peers };
   const { served, policy } = secureFastify(adapter.getInstance(), serverContext);
 
   const app = await NestFactory.create<NestFastifyApplication>(
@@ -62,7 +67,7 @@ async function startService(appModule: Type, context: MeshContext): Promise<Nest
     logger.warn({ event: 'policy.gap', routes: unserved }, `routes ${manifest.file} lists but ${service.name} does not serve: ${unserved.join(', ')}`);
 
   // With `https` options Fastify creates a node:https server, which is a tls.Server.
-  hardenTlsServer(app.getHttpServer() as unknown as TlsServer, serverContext);
+  if (!plaintext) hardenTlsServer(app.getHttpServer() as unknown as TlsServer, serverContext);
 
   const address = service.addresses.get(context.environment)!;
   // A DNS name (compose, Kubernetes) is how peers find us, not an interface: listen on all of them there.
@@ -70,8 +75,15 @@ async function startService(appModule: Type, context: MeshContext): Promise<Nest
   // Fastify's own listen: Nest's would log a listen error as a stack of its own before we can say it in one sentence.
   await adapter.getInstance().listen({ port: address.port, host });
   logger.info(
-    { event: 'service.listening', address: `${host}:${address.port}`, environment: context.environment, tracing, ...describe(source.current()) },
-    `${service.name} listening`,
+    {
+      event: 'service.listening',
+      address: `${host}:${address.port}`,
+      environment: context.environment,
+      tracing,
+      ...describe(source.current()),
+      ...(plaintext ? { transport: 'PLAINTEXT, the benchmark contender: no TLS, no certificates' } : {}),
+    },
+    `${service.name} listening${plaintext ? ' over PLAINTEXT HTTP (benchmark only)' : ''}`,
   );
   // New certificates (renewal, CA rotation) are taken without a restart; bad ones are refused and said once.
   const watch = watchIdentity(source, {

@@ -76,6 +76,8 @@ export interface MeshServerContext {
   readonly logger?: Logger;
   /** Who may start a handshake; made from `limits` when not given (a service gets it from its MeshContext). */
   readonly admission?: ConnectionAdmission;
+  /** Who the caller of a connection is: its certificate, unless the benchmark's plaintext transport says otherwise (bench-transport.ts). */
+  readonly peers?: PeerIdentifier;
 }
 
 /**
@@ -88,7 +90,7 @@ export function secureFastify(fastify: FastifyInstance, context: MeshServerConte
   fastify.removeContentTypeParser('text/plain');
   const policy = routePolicy(context.manifest, context.service);
   const served = collectRoutes(fastify);
-  const peers = new PeerIdentifier(context.manifest, () => context.source.current().revoked);
+  const peers = context.peers ?? new PeerIdentifier(context.manifest, () => context.source.current().revoked);
   installAuthorization(fastify, {
     service: context.service,
     selfId: context.manifest.services.get(context.service)?.id,
