@@ -4,7 +4,8 @@
  * `--out <dir>`). `--smoke` runs each scenario briefly, only to prove that it
  * still runs (CI does this); its figures mean nothing and it writes to a
  * temporary directory unless told otherwise. `--keep-alive-only` runs the keep-alive
- * scenario alone and writes keep-alive.json into `--out` (to compare two builds). `--render` only rewrites the
+ * scenario alone and writes keep-alive.json into `--out` (to compare two builds); `--chain-only`
+ * does the same for the chain (chain.json). `--render` only rewrites the
  * chart and BENCHMARKS.md from the results.json already there (after editing
  * the report's text), measuring nothing. `--soak` runs only the 20-minute soak and adds it to the
  * results.json already there (a full run keeps the last soak's figures).
@@ -20,7 +21,7 @@ import { FULL_PLAN, SMOKE_PLAN } from './plan';
 import { ensurePrerequisites } from './prerequisites';
 import { cpuLayout } from './processes';
 import { renderChart } from './report/chart';
-import { renderSummary } from './report/console';
+import { renderChainSummary, renderSummary } from './report/console';
 import { renderMarkdown } from './report/markdown';
 import type { BenchResults } from './results';
 import { authorityScenario } from './scenarios/authority';
@@ -57,6 +58,14 @@ async function main(args: readonly string[]): Promise<void> {
   const layout = cpuLayout();
   log(`${plan.name} plan on ${machine.cpu}, ${machine.cores} cores; ${layout.description}`);
 
+  if (args.includes('--chain-only')) {
+    // The chain alone, its two contenders, repeats and profiles: about six minutes of the full plan.
+    const report = await chainScenario(plan.chain, log);
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, 'chain.json'), JSON.stringify(report, null, 2) + '\n');
+    process.stdout.write(`${renderChainSummary(report)}\n`);
+    return;
+  }
   const fixture = await createFixture();
   if (args.includes('--keep-alive-only')) {
     // The one scenario that shows what the per-request path costs, in about three minutes instead of eight.

@@ -1,10 +1,12 @@
+import type { ChainPlan } from './scenarios/chain';
+
 /** How long each scenario runs. The full plan stays under ten minutes; the smoke plan only proves every scenario still runs. */
 export interface Plan {
   readonly name: 'full' | 'smoke';
   readonly keepAlive: { rounds: number; seconds: number; concurrency: number };
   readonly handshakes: { rounds: number; seconds: number; parallel: number };
   readonly startup: { rounds: number };
-  readonly chain: { fixedRate: number; stepSeconds: number; firstRate: number; stepFactor: number; maxSteps: number; p99BudgetMs: number };
+  readonly chain: ChainPlan;
   readonly authority: { rounds: number; sizes: readonly number[] };
 }
 
@@ -13,7 +15,21 @@ export const FULL_PLAN: Plan = {
   keepAlive: { rounds: 5, seconds: 4, concurrency: 32 },
   handshakes: { rounds: 5, seconds: 3, parallel: 2 },
   startup: { rounds: 3 },
-  chain: { fixedRate: 200, stepSeconds: 4, firstRate: 100, stepFactor: 1.25, maxSteps: 16, p99BudgetMs: 50 },
+  // The chain takes about six minutes: 15-s steps after a 2-s lead-in, three repeats of each chain in turn.
+  chain: {
+    warmupRates: [50, 100, 200, 300],
+    warmupSeconds: 3,
+    scout: { firstRate: 200, factor: 1.3, seconds: 3, maxSteps: 6 },
+    stepSeconds: 15,
+    leadInSeconds: 2,
+    fixedRate: 200,
+    repeats: 3,
+    probesPerRepeat: 3,
+    searchFactor: 1.15,
+    p99BudgetMs: 50,
+    profileSeconds: 10,
+    profileShare: 0.8,
+  },
   authority: { rounds: 3, sizes: [10, 100] },
 };
 
@@ -22,6 +38,19 @@ export const SMOKE_PLAN: Plan = {
   keepAlive: { rounds: 1, seconds: 1, concurrency: 8 },
   handshakes: { rounds: 1, seconds: 1, parallel: 1 },
   startup: { rounds: 1 },
-  chain: { fixedRate: 50, stepSeconds: 1, firstRate: 50, stepFactor: 2, maxSteps: 2, p99BudgetMs: 50 },
+  chain: {
+    warmupRates: [20],
+    warmupSeconds: 1,
+    scout: { firstRate: 40, factor: 2, seconds: 1, maxSteps: 2 },
+    stepSeconds: 1,
+    leadInSeconds: 0.5,
+    fixedRate: 30,
+    repeats: 1,
+    probesPerRepeat: 2,
+    searchFactor: 1.5,
+    p99BudgetMs: 50,
+    profileSeconds: 1,
+    profileShare: 0.5,
+  },
   authority: { rounds: 1, sizes: [3] },
 };

@@ -67,6 +67,18 @@ export function cpuSeconds(pid: number): number {
 }
 
 /**
+ * Seconds a live process's main thread has spent ready to run but waiting for a core
+ * (/proc/<pid>/schedstat's run-queue delay): CPU contention, as opposed to waiting for I/O or work.
+ */
+export function runQueueSeconds(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9 || 0;
+  } catch {
+    return 0; // The process has exited.
+  }
+}
+
+/**
  * A process's memory, three ways. RSS counts every page it has in memory,
  * including the Node binary's own pages, which all Node processes share;
  * `private` is its anonymous memory (heaps, stacks), what one more service

@@ -1,4 +1,6 @@
 import type { BenchResults } from '../results';
+import type { ChainReport } from '../scenarios/chain';
+import { chainSummary } from './chain';
 import { checkTargets } from './targets';
 
 /** The run's summary for the terminal: each target, what was measured, and whether it was met. */
@@ -9,6 +11,12 @@ export function renderSummary(results: BenchResults): string {
   const k = results.keepAlive.medians;
   return [
     `keep-alive req/s: plaintext ${Math.round(k.plaintext.requestsPerSecond)}, tls-only ${Math.round(k['tls-only'].requestsPerSecond)}, portcullis ${Math.round(k.portcullis.requestsPerSecond)}, sidecar ${Math.round(k.sidecar.requestsPerSecond)}`,
+    chainSummary(results.chain),
     ...lines,
   ].join('\n');
+}
+
+/** `--chain-only`'s summary. */
+export function renderChainSummary(chain: ChainReport): string {
+  return chainSummary(chain);
 }

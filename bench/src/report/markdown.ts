@@ -3,6 +3,7 @@ import { REPO_MANIFEST } from '../paths';
 import type { BenchResults } from '../results';
 import type { HandshakeMode } from '../scenarios/handshakes';
 import { SERVICE_NODE_FLAGS } from '@portcullis/mesh';
+import { chainSection } from './chain';
 import { checkTargets } from './targets';
 
 const n0 = (value: number) => Math.round(value).toLocaleString('en-US');
@@ -133,26 +134,7 @@ A resumed connection cost Portcullis ${ms(h.medians['portcullis/reuse'].serverCp
 }
 
 function chain(r: BenchResults): string {
-  const c = r.chain;
-  const rows = c.steps.map((s) => [n0(s.targetRate), n0(s.achievedRate), ms(s.p50Ms), ms(s.p99Ms), s.failed, s.sustained ? 'yes' : 'no']);
-  const failures = Object.entries(c.fixed.failures)
-    .map(([reason, count]) => `${count}× ${reason}`)
-    .join('; ');
-  return `## 3. The whole chain
-
-\`POST /orders\` as the demo client, through the services that serve the order flow in mesh.yaml (${orderFlow().join(', ')}), an mTLS call each,
-on the mesh that \`pnpm start\` runs, sent at a fixed rate whatever the answers do (an open loop: latency counts from
-when each request was due, so a stall is charged to every request queued behind it).
-
-At **${c.plan.fixedRate} orders/s** for ${c.plan.stepSeconds} s: p50 **${ms(c.fixed.p50Ms)} ms**, p99 **${ms(c.fixed.p99Ms)} ms**, ${c.fixed.failed} failed${failures ? ` (${failures})` : ''}.
-
-Rising rates, ${c.plan.stepSeconds} s each, until p99 reached ${c.plan.p99BudgetMs} ms or a request failed:
-
-${table(['target/s', 'sent/s', 'p50 ms', 'p99 ms', 'failed', `p99 < ${c.plan.p99BudgetMs} ms`], rows)}
-
-The chain sustains **${n0(c.sustainedRate)} orders/s** with p99 under ${c.plan.p99BudgetMs} ms.
-
-This scenario does not measure what limits the chain (no CPU profile, no per-process CPU): see [NOTES.md](NOTES.md).`;
+  return chainSection(r.chain, orderFlow(), r.machine.cores);
 }
 
 function authority(r: BenchResults): string {
@@ -191,8 +173,8 @@ function footprint(r: BenchResults): string {
   const floor = r.nodeFloor;
   return `## 5. Footprint
 
-Memory of each service of \`pnpm start\`, once ready, and the highest seen during the chain's rate steps that it
-sustained (a step past the budget queues requests in memory, as an open loop does not slow down). RSS
+Memory of each service of the chain's mTLS mesh (its own \`dist/main.js\` with the mesh's flags), once ready, and the highest
+seen during the chain's steps that it sustained (a step past the budget queues requests in memory, as an open loop does not slow down). RSS
 counts every page a process has in memory, including the pages of the Node binary that all Node processes share;
 "own" is its anonymous memory (V8's heap, stacks, buffers), what one more service really adds; PSS divides each shared
 page among the processes that share it.
