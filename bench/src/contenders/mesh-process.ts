@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commandLine, processTree, startProcess } from '../processes';
@@ -24,8 +24,16 @@ function pnpmCommand(): [string, string[]] {
   return /\.[cm]?js$/.test(execPath) ? [process.execPath, [execPath]] : [execPath, []];
 }
 
+/**
+ * `certs/` in a fresh temporary directory. `mesh up` keeps the services' databases and logs beside
+ * the certificates (`data/`, `logs/`): here they are private to the run, and go with
+ * `rmSync(dirname(certsDir))`. (A bare temporary directory put them in the shared /tmp/data, where
+ * every run on the machine, and any running at the same time, wrote into the same databases.)
+ */
 export function freshCertsDir(): string {
-  return mkdtempSync(join(tmpdir(), 'portcullis-bench-mesh-'));
+  const certsDir = join(mkdtempSync(join(tmpdir(), 'portcullis-bench-mesh-')), 'certs');
+  mkdirSync(certsDir);
+  return certsDir;
 }
 
 /** Runs the README's first command, `pnpm start`, with its certificates in `certsDir`, and waits for "mesh ready". */

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadManifest } from '@portcullis/manifest';
 import { issueMeshCertificates } from '@portcullis/pki';
@@ -29,6 +29,8 @@ export interface ChainPlan {
   readonly probesPerRepeat: number;
   readonly searchFactor: number;
   readonly p99BudgetMs: number;
+  /** A pause after each step, for what a step past the knee queued to drain before the next one. */
+  readonly settleSeconds: number;
   /** The profile step: each chain at `profileShare` of its median sustained rate, every service profiled for `profileSeconds`. */
   readonly profileSeconds: number;
   readonly profileShare: number;
@@ -40,6 +42,8 @@ export interface ChainProbe extends StepOutcome {
   readonly sustained: boolean;
   /** CPU time over wall time, per process: each service by name, and `load generator`; 1 is one core. */
   readonly cpu: Record<string, number>;
+  /** Per process, CPU milliseconds per order sent in the step: what each order costs it, whatever else runs on the machine. */
+  readonly cpuMsPerOrder: Record<string, number>;
   /** Per process, the share of the step its main thread was ready to run but waiting for a core. */
   readonly runQueue: Record<string, number>;
   /** Share of all the machine's cores busy during the step, ours and everyone else's. */
@@ -114,8 +118,8 @@ interface Running {
  * Then every service of each chain is profiled at a steady rate below that.
  */
 export async function chainScenario(plan: ChainPlan, log: (line: string) => void): Promise<ChainReport> {
-  const base = freshCertsDir();
-  const certsDir = join(base, 'certs');
+  const certsDir = freshCertsDir();
+  const base = dirname(certsDir);
   const manifest = loadManifest(REPO_MANIFEST);
   await issueMeshCertificates(manifest, certsDir);
   const names = [...manifest.services.keys()];
@@ -156,6 +160,7 @@ export async function chainScenario(plan: ChainPlan, log: (line: string) => void
       const wall = (performance.now() - before.at) / 1000;
       const machine = machineTicks();
       const cpu = Object.fromEntries(pids.map(([name, pid], i) => [name, (cpuSeconds(pid) - before.cpu[i]!) / wall]));
+      const cpuMsPerOrder = Object.fromEntries(Object.entries(cpu).map(([name, share]) => [name, (share * wall * 1000) / Math.max(1, outcome.sent)]));
       const runQueue = Object.fromEntries(pids.map(([name, pid], i) => [name, (runQueueSeconds(pid) - before.queued[i]!) / wall]));
       const machineBusy = (machine.busy - before.machine.busy) / Math.max(1, machine.total - before.machine.total);
       const ours = Object.values(cpu).reduce((a, b) => a + b, 0);
@@ -170,9 +175,16 @@ export async function chainScenario(plan: ChainPlan, log: (line: string) => void
             .map(([name, share]) => `${name} ${cores(share)}`)
             .join(', ')}; machine ${cores(machineBusy)} busy, others ${cores(Math.max(0, machineBusy * machineCores() - ours) / machineCores())}`,
       );
-      // Let what a step past the knee queued drain before the next one.
-      await sleep(1_000);
-      return { ...outcome, sustained, cpu, runQueue, machineBusy, othersBusy: Math.max(0, machineBusy - ours / machineCores()) } satisfies ChainProbe;
+      await sleep(plan.settleSeconds * 1000);
+      return {
+        ...outcome,
+        sustained,
+        cpu,
+        cpuMsPerOrder,
+        runQueue,
+        machineBusy,
+        othersBusy: Math.max(0, machineBusy - ours / machineCores()),
+      } satisfies ChainProbe;
     };
 
     try {

@@ -1,5 +1,5 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { originOf } from '@portcullis/manifest';
 import { DEMO_CLIENT, runSoak, startLocalMesh, type FootprintSample, type FootprintTrend, type SoakReport } from '@portcullis/mesh';
 import { identityFiles } from '@portcullis/layout';
@@ -96,6 +96,6 @@ export async function soakScenario(plan: SoakPlan, log: (line: string) => void):
     };
   } finally {
     await mesh.stop();
-    rmSync(certsDir, { recursive: true, force: true });
+    rmSync(dirname(certsDir), { recursive: true, force: true });
   }
 }

@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { freshCertsDir, startMesh } from '../contenders/mesh-process';
 import { interleaved } from '../interleave';
 import { medianOfEach } from '../stats';
@@ -35,6 +36,6 @@ export async function startupScenario(rounds: number, log: (line: string) => voi
     });
     return { rounds, samples, medians: { cold: medianOfEach(samples.cold), warm: medianOfEach(samples.warm) } };
   } finally {
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    for (const dir of dirs) rmSync(dirname(dir), { recursive: true, force: true });
   }
 }
