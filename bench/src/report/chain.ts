@@ -139,7 +139,7 @@ starting from the median so far; the first from a short climb of ${p.scout.secon
 
 ${table(['Chain', 'sustained orders/s (median)', 'spread', 'each repeat', `p50 ms at ${p.fixedRate}/s`, `p99 ms at ${p.fixedRate}/s`], rows)}
 
-mTLS chain / plaintext chain, median sustained rates: **${c.mtlsOverPlaintext}×**.
+mTLS chain / plaintext chain, median sustained rates: ${c.mtlsOverPlaintext === null ? 'none (the plaintext chain sustained no step)' : `**${c.mtlsOverPlaintext}×**`}.
 
 Every step of the searches, with each process's CPU (1 core = 100%) and the machine's (all ${cores} cores = 100%; "others" is
 what programs outside the benchmark used):
@@ -169,14 +169,14 @@ function hottestSentence(k: ChainContender): string {
 }
 
 /**
- * CPU milliseconds each process spent per order, median over a chain's sustained steps (or every
- * step that ran its course, when none held): unlike a rate, it hardly moves with what else runs on
+ * CPU milliseconds each process spent per order, median over a chain's sustained steps (or over
+ * all its steps, when none held): unlike a rate, it hardly moves with what else runs on
  * the machine, and its sum bounds the rate the machine's cores could carry.
  */
 export function cpuPerOrder(k: ChainContender): Record<string, number> {
   const steps = k.repeats.flatMap((r) => r.probes).concat(k.fixed);
   const held = steps.filter((s) => s.sustained);
-  const used = (held.length > 0 ? held : steps.filter((s) => !s.stoppedEarly)).filter((s) => s.cpuMsPerOrder);
+  const used = held.length > 0 ? held : steps;
   if (used.length === 0) return {};
   const names = Object.keys(used[0]!.cpuMsPerOrder);
   return Object.fromEntries(names.map((name) => [name, median(used.map((s) => s.cpuMsPerOrder[name] ?? 0))]));
@@ -197,7 +197,8 @@ function cpuPerOrderSection(c: ChainReport, cores: number): string {
   ]);
   const [mtls, plain] = per as [Record<string, number>, Record<string, number>];
   const top = Object.entries(mtls).sort(([, a], [, b]) => b - a)[0]!;
-  return `**CPU per order** (ms, median over each chain's sustained steps; it hardly depends on what else runs on the machine). The
+  return `**CPU per order** (ms, median over each chain's sustained steps, or all its steps when none held; it hardly depends on what
+else runs on the machine, though a step past the knee can cost more per order). The
 sum bounds what the machine's ${cores} cores could carry if nothing else ran and no process waited:
 
 ${table(['chain', ...names, 'all', `orders/s ${cores} cores could carry`], rows)}
@@ -211,5 +212,5 @@ export function chainSummary(c: ChainReport): string {
   if (!(c.contenders as ChainReport['contenders'] | undefined)) return 'chain: measured by an older bench';
   const line = (k: ChainContender) =>
     `chain ${NAME[k.kind]}: ${n0(k.sustained.median)} orders/s sustained (median of ${k.repeats.length}; ${n0(k.sustained.min)}–${n0(k.sustained.max)})`;
-  return [line(c.contenders.mtls), line(c.contenders.plaintext), `chain mTLS / plaintext: ${c.mtlsOverPlaintext}×`].join('\n');
+  return [line(c.contenders.mtls), line(c.contenders.plaintext), `chain mTLS / plaintext: ${c.mtlsOverPlaintext ?? '–'}×`].join('\n');
 }

@@ -86,8 +86,8 @@ export interface ChainReport {
   readonly entry: string;
   readonly services: string[];
   readonly contenders: { readonly mtls: ChainContender; readonly plaintext: ChainContender };
-  /** mTLS chain's median sustained rate over the plaintext chain's. */
-  readonly mtlsOverPlaintext: number;
+  /** mTLS chain's median sustained rate over the plaintext chain's; null when the plaintext chain sustained no step. */
+  readonly mtlsOverPlaintext: number | null;
   /** The mTLS chain's memory (section 5). */
   readonly footprint: Record<string, ServiceFootprint>;
 }
@@ -150,7 +150,8 @@ export async function chainScenario(plan: ChainPlan, log: (line: string) => void
         queued: pids.map(([, pid]) => runQueueSeconds(pid)),
         machine: machineTicks(),
       });
-      let before = now();
+      const atStart = now();
+      let before = atStart;
       const measuring = setTimeout(() => {
         before = now();
         options.onMeasuring?.();
@@ -160,7 +161,9 @@ export async function chainScenario(plan: ChainPlan, log: (line: string) => void
       const wall = (performance.now() - before.at) / 1000;
       const machine = machineTicks();
       const cpu = Object.fromEntries(pids.map(([name, pid], i) => [name, (cpuSeconds(pid) - before.cpu[i]!) / wall]));
-      const cpuMsPerOrder = Object.fromEntries(Object.entries(cpu).map(([name, share]) => [name, (share * wall * 1000) / Math.max(1, outcome.sent)]));
+      // Per order from the step's very start: the generator returns once every order it sent (the lead-in's too) is answered.
+      const orders = Math.round(rate * leadIn) + outcome.sent;
+      const cpuMsPerOrder = Object.fromEntries(pids.map(([name, pid], i) => [name, ((cpuSeconds(pid) - atStart.cpu[i]!) * 1000) / Math.max(1, orders)]));
       const runQueue = Object.fromEntries(pids.map(([name, pid], i) => [name, (runQueueSeconds(pid) - before.queued[i]!) / wall]));
       const machineBusy = (machine.busy - before.machine.busy) / Math.max(1, machine.total - before.machine.total);
       const ours = Object.values(cpu).reduce((a, b) => a + b, 0);
@@ -241,7 +244,7 @@ export async function chainScenario(plan: ChainPlan, log: (line: string) => void
         entry: entryService(manifest),
         services: names,
         contenders: { mtls: contenders.mtls, plaintext: contenders.plaintext },
-        mtlsOverPlaintext: ratio(contenders.mtls.sustained.median, contenders.plaintext.sustained.median),
+        mtlsOverPlaintext: contenders.plaintext.sustained.median > 0 ? ratio(contenders.mtls.sustained.median, contenders.plaintext.sustained.median) : null,
         footprint,
       };
     } finally {
