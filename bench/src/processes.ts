@@ -66,6 +66,12 @@ export function cpuSeconds(pid: number): number {
   return fields ? (Number(fields[11]) + Number(fields[12])) / ticks() : 0;
 }
 
+/** CPU seconds a live process has spent in the kernel so far (system time: syscalls such as socket writes and fsync). */
+export function kernelSeconds(pid: number): number {
+  const fields = statFields(pid);
+  return fields ? Number(fields[12]) / ticks() : 0;
+}
+
 /**
  * Seconds a live process's main thread has spent ready to run but waiting for a core
  * (/proc/<pid>/schedstat's run-queue delay): CPU contention, as opposed to waiting for I/O or work.

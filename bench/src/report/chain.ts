@@ -182,6 +182,15 @@ export function cpuPerOrder(k: ChainContender): Record<string, number> {
   return Object.fromEntries(names.map((name) => [name, median(used.map((s) => s.cpuMsPerOrder[name] ?? 0))]));
 }
 
+/** The share of each process's CPU spent in the kernel, median over the same steps as `cpuPerOrder`. */
+function kernelShares(k: ChainContender): Record<string, number> {
+  const steps = k.repeats.flatMap((r) => r.probes).concat(k.fixed);
+  const held = steps.filter((s) => s.sustained);
+  const used = (held.length > 0 ? held : steps).filter((s) => s.kernelShare);
+  if (used.length === 0) return {};
+  return Object.fromEntries(Object.keys(used[0]!.kernelShare).map((name) => [name, median(used.map((s) => s.kernelShare[name] ?? 0))]));
+}
+
 const sum = (values: Record<string, number>) => Object.values(values).reduce((a, b) => a + b, 0);
 
 function cpuPerOrderSection(c: ChainReport, cores: number): string {
@@ -189,17 +198,19 @@ function cpuPerOrderSection(c: ChainReport, cores: number): string {
   const per = kinds.map((k) => cpuPerOrder(k));
   if (per.some((p) => Object.keys(p).length === 0)) return '';
   const names = [...c.services, 'load generator'];
+  const kernel = kinds.map((k) => kernelShares(k));
   const rows = kinds.map((k, i) => [
     NAME[k.kind],
-    ...names.map((name) => (per[i]![name] ?? 0).toFixed(2)),
+    ...names.map((name) => `${(per[i]![name] ?? 0).toFixed(2)}${kernel[i]![name] === undefined ? '' : ` (kernel ${pct(kernel[i]![name]!)})`}`),
     sum(per[i]!).toFixed(2),
     n0((cores * 1000) / sum(per[i]!)),
   ]);
   const [mtls, plain] = per as [Record<string, number>, Record<string, number>];
   const top = Object.entries(mtls).sort(([, a], [, b]) => b - a)[0]!;
-  return `**CPU per order** (ms, median over each chain's sustained steps, or all its steps when none held; it hardly depends on what
-else runs on the machine, though a step past the knee can cost more per order). The
-sum bounds what the machine's ${cores} cores could carry if nothing else ran and no process waited:
+  return `**CPU per order** (ms, median over each chain's sustained steps, or all its steps when none held; in brackets the share spent
+in the kernel: socket writes and reads, the commits' fsync). It moves much less with what else runs on the machine than the
+rates do, though a step past the knee costs more per order. The sum bounds what the machine's ${cores} cores could carry if
+nothing else ran:
 
 ${table(['chain', ...names, 'all', `orders/s ${cores} cores could carry`], rows)}
 

@@ -10,7 +10,7 @@ import { summarizeProfile, type CpuProfile, type ProfileSummary } from '../chain
 import { search, type SearchResult } from '../chain/search';
 import { freshCertsDir } from '../contenders/mesh-process';
 import { REPO_MANIFEST } from '../paths';
-import { cpuSeconds, maxMemory, memoryOf, NO_MEMORY, runQueueSeconds, type Memory } from '../processes';
+import { cpuSeconds, kernelSeconds, maxMemory, memoryOf, NO_MEMORY, runQueueSeconds, type Memory } from '../processes';
 import { median, ratio } from '../stats';
 
 export interface ChainPlan {
@@ -44,6 +44,8 @@ export interface ChainProbe extends StepOutcome {
   readonly cpu: Record<string, number>;
   /** Per process, CPU milliseconds per order sent in the step: what each order costs it, whatever else runs on the machine. */
   readonly cpuMsPerOrder: Record<string, number>;
+  /** Per process, the share of its CPU time spent in the kernel (system time). */
+  readonly kernelShare: Record<string, number>;
   /** Per process, the share of the step its main thread was ready to run but waiting for a core. */
   readonly runQueue: Record<string, number>;
   /** Share of all the machine's cores busy during the step, ours and everyone else's. */
@@ -147,6 +149,7 @@ export async function chainScenario(plan: ChainPlan, log: (line: string) => void
       const now = () => ({
         at: performance.now(),
         cpu: pids.map(([, pid]) => cpuSeconds(pid)),
+        kernel: pids.map(([, pid]) => kernelSeconds(pid)),
         queued: pids.map(([, pid]) => runQueueSeconds(pid)),
         machine: machineTicks(),
       });
@@ -164,6 +167,9 @@ export async function chainScenario(plan: ChainPlan, log: (line: string) => void
       // Per order from the step's very start: the generator returns once every order it sent (the lead-in's too) is answered.
       const orders = Math.round(rate * leadIn) + outcome.sent;
       const cpuMsPerOrder = Object.fromEntries(pids.map(([name, pid], i) => [name, ((cpuSeconds(pid) - atStart.cpu[i]!) * 1000) / Math.max(1, orders)]));
+      const kernelShare = Object.fromEntries(
+        pids.map(([name, pid], i) => [name, (kernelSeconds(pid) - atStart.kernel[i]!) / Math.max(1e-9, cpuSeconds(pid) - atStart.cpu[i]!)]),
+      );
       const runQueue = Object.fromEntries(pids.map(([name, pid], i) => [name, (runQueueSeconds(pid) - before.queued[i]!) / wall]));
       const machineBusy = (machine.busy - before.machine.busy) / Math.max(1, machine.total - before.machine.total);
       const ours = Object.values(cpu).reduce((a, b) => a + b, 0);
@@ -184,6 +190,7 @@ export async function chainScenario(plan: ChainPlan, log: (line: string) => void
         sustained,
         cpu,
         cpuMsPerOrder,
+        kernelShare,
         runQueue,
         machineBusy,
         othersBusy: Math.max(0, machineBusy - ours / machineCores()),
