@@ -65,3 +65,25 @@ describe('the summary of a CPU profile', () => {
     expect(areaOf('', '(garbage collector)')).toBe('(garbage collector)');
   });
 });
+
+describe('the long busy stretches of a profile', () => {
+  it('finds the runs of samples without idle time that last 20 ms or more, and what ran in them', () => {
+    const frame = (id: number, functionName: string) => ({ id, callFrame: { functionName, url: '', lineNumber: 0 } });
+    // Samples 1 ms apart: 5 ms of exec, idle, then 25 ms of exec and GC.
+    const samples = [3, 3, 3, 3, 3, 2, ...Array<number>(20).fill(3), ...Array<number>(5).fill(4), 2, 2];
+    const profile = {
+      nodes: [frame(1, '(root)'), frame(2, '(idle)'), frame(3, 'exec'), frame(4, '(garbage collector)')],
+      startTime: 0,
+      endTime: samples.length * 1000,
+      samples,
+      timeDeltas: samples.map(() => 1000),
+    };
+    const { longBusy } = summarizeProfile(profile);
+    expect(longBusy.count).toBe(1);
+    expect(longBusy.longestMs).toBe(25);
+    expect(longBusy.frames).toEqual([
+      { name: 'exec', share: 0.8 },
+      { name: '(garbage collector)', share: 0.2 },
+    ]);
+  });
+});

@@ -28,7 +28,15 @@ export interface ProfileSummary {
   readonly busy: number;
   readonly frames: Hotspot[];
   readonly areas: Hotspot[];
+  /**
+   * Stretches of at least `LONG_BUSY_MS` in which the main thread never went idle: every request
+   * that arrived meanwhile waited at least that long. What the thread did in them, by frame.
+   */
+  readonly longBusy: { readonly count: number; readonly longestMs: number; readonly totalMs: number; readonly frames: Hotspot[] };
 }
+
+/** A busy stretch this long already costs a request a good part of the chain's 50-ms budget. */
+export const LONG_BUSY_MS = 20;
 
 /**
  * Native functions (no script URL) by what they do. The profiler samples the main thread's wall
@@ -89,15 +97,45 @@ export function summarizeProfile(profile: CpuProfile, top = 8): ProfileSummary {
     areas.set(area, (areas.get(area) ?? 0) + micros);
   }
   const busyMicros = Math.max(1, total - idle);
-  const ranked = (map: Map<string, number>) =>
+  const ranked = (map: Map<string, number>, of = busyMicros) =>
     [...map.entries()]
       .sort(([, a], [, b]) => b - a)
       .slice(0, top)
-      .map(([name, micros]) => ({ name, share: micros / busyMicros }));
+      .map(([name, micros]) => ({ name, share: micros / of }));
+
+  // Runs of consecutive samples that are not idle, in order.
+  const isIdle = (id: number) => byId.get(id)?.callFrame.functionName === '(idle)';
+  const longFrames = new Map<string, number>();
+  let count = 0;
+  let longest = 0;
+  let longTotal = 0;
+  for (let i = 0; i < samples.length;) {
+    if (isIdle(samples[i]!)) {
+      i++;
+      continue;
+    }
+    let j = i;
+    let micros = 0;
+    const run = new Map<string, number>();
+    for (; j < samples.length && !isIdle(samples[j]!); j++) {
+      const node = byId.get(samples[j]!);
+      const delta = deltas[j + 1] ?? 0;
+      micros += delta;
+      if (node) run.set(shortFrame(node), (run.get(shortFrame(node)) ?? 0) + delta);
+    }
+    if (micros >= LONG_BUSY_MS * 1000) {
+      count++;
+      longest = Math.max(longest, micros);
+      longTotal += micros;
+      for (const [frame, m] of run) longFrames.set(frame, (longFrames.get(frame) ?? 0) + m);
+    }
+    i = j;
+  }
   return {
     seconds: (profile.endTime - profile.startTime) / 1e6,
     busy: total === 0 ? 0 : (total - idle) / total,
     frames: ranked(frames),
     areas: ranked(areas),
+    longBusy: { count, longestMs: longest / 1000, totalMs: longTotal / 1000, frames: ranked(longFrames, Math.max(1, longTotal)).slice(0, 5) },
   };
 }

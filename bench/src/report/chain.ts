@@ -1,5 +1,5 @@
 import type { ChainContender, ChainProbe, ChainReport } from '../scenarios/chain';
-import type { ProfileSummary } from '../chain/profile-summary';
+import { LONG_BUSY_MS, type ProfileSummary } from '../chain/profile-summary';
 import { median, ratio } from '../stats';
 
 const n0 = (value: number) => Math.round(value).toLocaleString('en-US');
@@ -63,6 +63,14 @@ function profileRows(profile: Record<string, ProfileSummary>, probe: ChainProbe)
       .slice(0, 5)
       .map((a) => `${pct(a.share)} ${a.name}`)
       .join(', '),
+    p.longBusy
+      ? p.longBusy.count === 0
+        ? 'none'
+        : `${p.longBusy.count}, longest ${n0(p.longBusy.longestMs)} ms: ${p.longBusy.frames
+            .slice(0, 3)
+            .map((f) => `${pct(f.share)} \`${f.name.replace(/\|/g, '\\|')}\``)
+            .join(', ')}`
+      : '–',
   ]);
 }
 
@@ -119,7 +127,7 @@ export function chainSection(c: ChainReport, flow: readonly string[], cores: num
         k,
       ) => `**${NAME[k.kind]} chain at ${n0(k.profile!.rate)} orders/s** (${pct(p.profileShare)} of its median sustained rate; p99 ${ms(k.profile!.probe.p99Ms)} ms, machine ${pct(k.profile!.probe.machineBusy)} busy). Self time as a share of each service's busy time:
 
-${table(['Service', 'CPU (1 core = 100%)', 'waiting for a core', 'main thread not idle', 'hottest frames (self time)', 'by area'], profileRows(k.profile!.services, k.profile!.probe))}
+${table(['Service', 'CPU (1 core = 100%)', 'waiting for a core', 'main thread not idle', 'hottest frames (self time)', 'by area', `busy stretches ≥ ${LONG_BUSY_MS} ms, and what ran in them`], profileRows(k.profile!.services, k.profile!.probe))}
 
 ${hottestSentence(k)}`,
     )
@@ -157,6 +165,7 @@ ${profiles || 'No CPU profile was taken in this run.'}
 "CPU" is the process's CPU time over the step (user and kernel); "waiting for a core" the time its main thread was ready to
 run but not running (/proc/<pid>/schedstat): CPU contention. The profiler samples the main thread's wall time, so "main
 thread not idle" also counts time spent inside a synchronous call that waits, such as a SQLite commit waiting for the disk.
+A busy stretch is a run of the profile's samples without idle time: while it lasts, the service answers nothing.
 In the limit table, each cell is CPU (+ waiting for a core).`;
 }
 

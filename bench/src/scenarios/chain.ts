@@ -278,7 +278,13 @@ function machineCores(): number {
 /** Runs `step` with every service of `chain` profiled during its measured part (profiler.ts), and sums up each profile. */
 async function profileChain(chain: ChainMesh, rate: number, step: (onMeasuring: () => void) => Promise<ChainProbe>): Promise<ChainProfile | undefined> {
   const signal = () => {
-    for (const service of chain.services.values()) process.kill(service.pid, 'SIGWINCH');
+    for (const service of chain.services.values()) {
+      try {
+        process.kill(service.pid, 'SIGWINCH');
+      } catch {
+        // A service that died has no profile to give; the step's failures say why.
+      }
+    }
   };
   const probe = await step(signal);
   signal();
