@@ -179,7 +179,7 @@ function hottestSentence(k: ChainContender): string {
 
 /**
  * CPU milliseconds each process spent per order, median over a chain's sustained steps (or over
- * all its steps, when none held): unlike a rate, it hardly moves with what else runs on
+ * all its steps, when none held): it moves much less than a rate with what else runs on
  * the machine, and its sum bounds the rate the machine's cores could carry.
  */
 export function cpuPerOrder(k: ChainContender): Record<string, number> {
@@ -217,9 +217,7 @@ function cpuPerOrderSection(c: ChainReport, cores: number): string {
   const [mtls, plain] = per as [Record<string, number>, Record<string, number>];
   const top = Object.entries(mtls).sort(([, a], [, b]) => b - a)[0]!;
   return `**CPU per order** (ms, median over each chain's sustained steps, or all its steps when none held; in brackets the share spent
-in the kernel: socket writes and reads, the commits' fsync). It moves much less with what else runs on the machine than the
-rates do, though a step past the knee costs more per order. The sum bounds what the machine's ${cores} cores could carry if
-nothing else ran:
+in the kernel: socket calls, the commits' syncs). The sum bounds what the machine's ${cores} cores could carry if nothing else ran:
 
 ${table(['chain', ...names, 'all', `orders/s ${cores} cores could carry`], rows)}
 
