@@ -43,6 +43,8 @@ export interface SoakResults {
   readonly requests: SoakReport['requests'];
   /** Certificates the runner renewed during the soak (every workload, every round). */
   readonly renewals: number;
+  /** What the services and the runner warned of during the soak (shed connections, refusals, restarts), counted by who and what. */
+  readonly warnings?: Record<string, number>;
   readonly trends: Record<string, FootprintTrend>;
   /** One sample a minute per service (the run samples every 5 s; the trend uses them all). */
   readonly samples: Record<string, FootprintSample[]>;
@@ -62,6 +64,7 @@ export async function soakScenario(plan: SoakPlan, log: (line: string) => void):
     throw new Error(`${REPO_MANIFEST} has no certificates.leafLifetime to shorten`);
   writeFileSync(manifestFile, shortLived);
   let renewals = 0;
+  const warnings: Record<string, number> = {};
   const mesh = await startLocalMesh({
     manifestFile,
     certsDir: join(certsDir, 'certs'),
@@ -69,6 +72,8 @@ export async function soakScenario(plan: SoakPlan, log: (line: string) => void):
     onOutput: (service, line) => {
       if (service === 'mesh' && line.startsWith('issued ')) renewals++;
       if (service === 'mesh' && line.startsWith('renewal failed')) log(line);
+      const warning = warningOf(service, line);
+      if (warning) warnings[warning] = (warnings[warning] ?? 0) + 1;
     },
   });
   try {
@@ -91,11 +96,26 @@ export async function soakScenario(plan: SoakPlan, log: (line: string) => void):
       plan,
       requests: report.requests,
       renewals,
+      warnings,
       trends: report.trends,
       samples: Object.fromEntries(Object.entries(report.samples).map(([name, samples]) => [name, everyMinute(samples)])),
     };
   } finally {
     await mesh.stop();
     rmSync(certsDir, { recursive: true, force: true });
+  }
+}
+
+/** `gateway mtls.shed` for a service's JSON line at warn level or above; `mesh <line>` for the runner's restarts and failures. */
+function warningOf(service: string, line: string): string | undefined {
+  if (service === 'mesh') return /exited|restart|failed/.test(line) ? `mesh ${line.replace(/\d+/g, 'N').slice(0, 120)}` : undefined;
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const entry = JSON.parse(line) as { level?: string | number; event?: string; message?: string; msg?: string };
+    const level = typeof entry.level === 'number' ? (entry.level >= 40 ? 'warn' : 'info') : entry.level;
+    if (level !== 'warn' && level !== 'error' && level !== 'fatal') return undefined;
+    return `${service} ${entry.event ?? entry.message ?? entry.msg ?? 'warning'}`;
+  } catch {
+    return undefined;
   }
 }
