@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { originOf } from '@portcullis/manifest';
 import { DEMO_CLIENT, runSoak, startLocalMesh, type FootprintSample, type FootprintTrend, type SoakReport } from '@portcullis/mesh';
 import { identityFiles } from '@portcullis/layout';
+import { SHED_DECISIONS } from '@portcullis/trust';
 import { freshCertsDir } from '../contenders/mesh-process';
 import { REPO_MANIFEST } from '../paths';
 
@@ -106,15 +107,19 @@ export async function soakScenario(plan: SoakPlan, log: (line: string) => void):
   }
 }
 
-/** `gateway mtls.shed` for a service's JSON line at warn level or above; `mesh <line>` for the runner's restarts and failures. */
+/**
+ * `gateway mtls.shed refusedPerAddress` for a service's JSON line at warn level or above (what was
+ * shed, or the refusal's class, beside the event); `mesh <line>` for the runner's restarts and failures.
+ */
 function warningOf(service: string, line: string): string | undefined {
   if (service === 'mesh') return /exited|restart|failed/.test(line) ? `mesh ${line.replace(/\d+/g, 'N').slice(0, 120)}` : undefined;
   if (!line.startsWith('{')) return undefined;
   try {
-    const entry = JSON.parse(line) as { level?: string | number; event?: string; message?: string; msg?: string };
+    const entry = JSON.parse(line) as Record<string, unknown> & { level?: string | number; event?: string; message?: string; class?: string };
     const level = typeof entry.level === 'number' ? (entry.level >= 40 ? 'warn' : 'info') : entry.level;
     if (level !== 'warn' && level !== 'error' && level !== 'fatal') return undefined;
-    return `${service} ${entry.event ?? entry.message ?? entry.msg ?? 'warning'}`;
+    const what = entry.event === 'mtls.shed' ? SHED_DECISIONS.filter((decision) => Number(entry[decision]) > 0).join('+') : entry.class;
+    return `${service} ${entry.event ?? entry.message ?? 'warning'}${what ? ` ${what}` : ''}`;
   } catch {
     return undefined;
   }
