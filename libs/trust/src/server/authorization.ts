@@ -77,15 +77,21 @@ export function installAuthorization(fastify: FastifyInstance, options: Authoriz
   fastify.decorateRequest('peer', null);
   fastify.decorateRequest('meshEdge', null);
   fastify.decorateRequest('meshTrace', null);
+  const gate = (method: string, pattern: string): RouteGate => {
+    const key = routeKey(method, pattern);
+    return { key, method: method.toUpperCase(), pattern, authorize: policy.get(key), callers: new Map() };
+  };
   fastify.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    const gates: Record<string, RouteGate> = {};
-    for (const method of methods) {
-      const key = routeKey(method, route.url);
-      gates[method.toUpperCase()] = { key, method: method.toUpperCase(), pattern: route.url, authorize: policy.get(key), callers: new Map() };
-    }
-    route.config = { ...route.config, [GATES]: gates };
+    route.config = { ...route.config, [GATES]: Object.fromEntries(methods.map((method) => [method.toUpperCase(), gate(method, route.url)])) };
   });
+  // Fastify builds every route after the hooks added before `ready`, so each has its gate; one
+  // without (should that ever change) is denied for want of a policy, never taken for a 404.
+  const gateOf = (request: FastifyRequest): RouteGate | undefined => {
+    const config = request.routeOptions.config as (GatedConfig & { url?: string }) | undefined;
+    const found = config?.[GATES]?.[request.method];
+    return found || config?.url === undefined ? found : { ...gate(request.method, config.url), authorize: undefined };
+  };
   const verdictOn = (gate: RouteGate, peer: MeshPeer): CallerOnRoute => {
     let caller = gate.callers.get(peer.id);
     if (!caller) {
@@ -100,7 +106,7 @@ export function installAuthorization(fastify: FastifyInstance, options: Authoriz
   fastify.addHook('onRequest', (request, reply, done) => {
     const socket = request.raw.socket as TLSSocket;
     if (peers.openedUnderOldBundle(socket)) reply.raw.setHeader('connection', 'close');
-    const gate = (request.routeOptions.config as GatedConfig)[GATES]?.[request.method];
+    const gate = gateOf(request);
     const verdict = peers.identify(socket);
     request.meshTrace = startServerSpan(request.headers, gate?.key ?? `${request.method} ${UNMATCHED_ROUTE}`) ?? null;
     if (!verdict.ok) {
