@@ -59,7 +59,8 @@ export class PlaintextPeers extends PeerIdentifier {
     manifest: Manifest,
     private readonly transport: PlaintextTransport,
   ) {
-    super(manifest, () => new Set());
+    // No certificates: no deny list, and one trust bundle for ever (so no connection is "opened under an old one").
+    super(manifest, { current: () => ({ revoked: new Set<string>(), bundlePem: '' }) });
   }
 
   override identify(socket: TLSSocket): PeerVerdict {
