@@ -98,3 +98,20 @@ export function orderFlowRoles(manifest: Manifest): OrderFlowRoles {
   const [order, reserve, charge] = ORDER_FLOW_ROUTES;
   return { entry: serving(order, true), orders: serving(order, false), inventory: serving(reserve, false), payments: serving(charge, false) };
 }
+
+/**
+ * The manifest (the repository's, or `text`) with one more environment, `name`, in which each
+ * service is at `addressOf(service)` (`host:port`): how a test on this machine reaches services
+ * that live elsewhere, such as containers through the ports a test override publishes.
+ */
+export function withEnvironment(name: string, addressOf: (service: string) => string, text = manifestText()): Manifest {
+  const byComposeHost = new Map([...parseManifest(text, MANIFEST_FILE).services.values()].map((s) => [s.addresses.get('compose')!.host, s.name]));
+  const edited = text.replace(/^(\s+)compose: ([\w.-]+)(:\d+)?$/gm, (line, indent: string, host: string) => {
+    const service = byComposeHost.get(host);
+    return service ? `${line}\n${indent}${name}: ${addressOf(service)}` : line;
+  });
+  const manifest = parseManifest(edited, MANIFEST_FILE);
+  for (const service of manifest.services.values())
+    if (!service.addresses.has(name)) throw new Error(`withEnvironment: ${service.name} got no ${name} address`);
+  return manifest;
+}

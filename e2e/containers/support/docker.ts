@@ -6,6 +6,15 @@ export function inspect(container: string, format: string): string {
   return execFileSync('docker', ['inspect', '-f', format, container], { encoding: 'utf8' }).trim();
 }
 
+/**
+ * The container's main process as this machine sees it, none while it is not running. A signal
+ * sent there is the kernel's, as an OOM kill is: a SIGKILL from here is a crash to Docker, whose
+ * restart policy brings the container back, where `docker kill` counts as an operator's stop.
+ */
+export function hostPid(container: string): number | undefined {
+  return Number(inspect(container, '{{.State.Pid}}')) || undefined;
+}
+
 export function restart(container: string): void {
   execFileSync('docker', ['restart', container], { stdio: 'ignore' });
 }

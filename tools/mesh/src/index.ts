@@ -11,7 +11,7 @@ export { formatClock, formatDuration } from './format';
 export { externalClient, type ExternalClient } from './clients';
 export { certificateTimeline } from './timeline';
 export { SERVICE_NODE_FLAGS } from './service-runtime';
-export { generateCompose } from './compose-generate';
+export { generateCompose, publishVariable } from './compose-generate';
 export { readmeWithTables } from './tables';
 export { generateDerivedFiles, COMPOSE_FILE, README_FILE } from './generate';
 export { addService } from './add-service/add-service';
