@@ -26,6 +26,7 @@ describe('the rotation drill in containers', () => {
     await environment?.down({ removeVolumes: true, timeout: 10_000 });
   });
 
+  // 10,000 requests through containers took 150 s on a two-core machine that others were loading, 300 s when their load doubled.
   it('renews every leaf, has a service killed and restarted, rotates the CA and revokes a client under load: no request failed outside the crash, no confirmed order lost', async () => {
     const crashed = orderFlowRoles(repoManifest()).orders;
     const renewer = serviceContainer(environment, PROJECT, 'renewer').getId();
@@ -47,5 +48,5 @@ describe('the rotation drill in containers', () => {
     expectDrillPassed(report, { minRequests: 10_000, crashed });
     // The command's verdict agrees with the report.
     expect(drill.code).toBe(0);
-  }, 300_000);
+  }, 480_000);
 });

@@ -126,13 +126,13 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     confirmed: [] as string[],
   };
   // A request that overlapped the crash window is the crash's to count; any other is the load's.
-  const tallyOf = (started: number, ended: number): Tally =>
-    crash && ended >= crash.killedAt && started <= crash.backAt + CRASH_GRACE_MS ? crash.tally : load;
+  const tallyOf = (sentAt: number, answeredAt: number): Tally =>
+    crash && answeredAt >= crash.killedAt && sentAt <= crash.backAt + CRASH_GRACE_MS ? crash.tally : load;
 
   const order = async (n: number) => {
     const fresh = n % freshEvery === 0;
     const client = fresh ? new MeshClient({ manifest, environment, self: manifest.clients.get(DEMO_CLIENT)!, source: demo.source }) : demo.client;
-    const started = Date.now();
+    const sentAt = Date.now();
     let failure: string | undefined;
     try {
       const response = await client.call<{ id?: string }>('gateway', 'POST', '/orders', { sku: 'WIDGET-1', quantity: 1 });
@@ -143,7 +143,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     } finally {
       if (fresh) await client.close();
     }
-    const tally = tallyOf(started, Date.now());
+    const tally = tallyOf(sentAt, Date.now());
     tally.sent++;
     if (failure === undefined) tally.succeeded++;
     else {
