@@ -1,6 +1,6 @@
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { Manifest } from '@portcullis/manifest';
 import { identityFiles } from '@portcullis/layout';
 import {
@@ -50,6 +50,8 @@ export async function startTrustedServer(
   limits: Partial<ServerLimits> = {},
   auditLimits: Partial<AuditLimits> = {},
   reportEveryMs?: number,
+  /** Registers routes before the trust library's hooks are in place, as a plugin set up first would. */
+  registerFirst?: (fastify: FastifyInstance) => void,
 ) {
   const reached: string[] = [];
   const audit: string[] = [];
@@ -63,6 +65,7 @@ export async function startTrustedServer(
   const admission = new ConnectionAdmission({ service, limits: all, log: (line) => shedLog.push(line), ...(reportEveryMs ? { reportEveryMs } : {}) });
   const context = { service, manifest, source, audit: auditLog, limits: all, admission };
   const fastify = Fastify(meshFastifyOptions(source, manifest.tls.minVersion, all));
+  registerFirst?.(fastify);
   secureFastify(fastify, context);
   // PUT /faults is served by the trust library itself (secureFastify).
   for (const route of manifest.services.get(service)!.routes.filter((r) => !(r.method === FAULTS_ROUTE.method && r.path === FAULTS_ROUTE.url))) {

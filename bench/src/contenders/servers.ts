@@ -42,7 +42,9 @@ const V8_DEFAULTS_HOST = '127.0.0.106';
  */
 export async function startServers(fixture: Fixture, layout: CpuLayout): Promise<Servers> {
   // Every Node contender runs with the flags the mesh runs its services with: same runtime, only TLS differs.
-  const node = (name: string, script: string, args: string[], env: NodeJS.ProcessEnv = process.env, flags = SERVICE_NODE_FLAGS) =>
+  // Every contender reads the same database, the fixture's own: none of them touches the repository's data/.
+  const withData = { ...process.env, PORTCULLIS_DATA: join(fixture.dir, 'data') };
+  const node = (name: string, script: string, args: string[], env: NodeJS.ProcessEnv = withData, flags = SERVICE_NODE_FLAGS) =>
     startProcess(name, ...pinned(layout.serviceCpus, process.execPath, [...flags, script, ...args]), env);
   const started: Running[] = [];
   const byName = new Map<ServerName, ServerUnderTest>();
@@ -73,6 +75,7 @@ async function startEach(
   const serviceMain = join(REPO_ROOT, 'services', SERVICE, 'dist', 'main.js');
   const serviceEnv = (manifestFile: string) => ({
     ...process.env,
+    PORTCULLIS_DATA: join(fixture.dir, 'data'),
     PORTCULLIS_MANIFEST: manifestFile,
     PORTCULLIS_CERTS: fixture.certsDir,
     PORTCULLIS_ENV: 'local',

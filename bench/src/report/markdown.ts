@@ -294,7 +294,15 @@ ${drifting.length === 0 ? `Every service's RSS grew by less than ${pct(SOAK_RSS_
       : ` ${n0(q.failed)} requests failed: ${Object.entries(q.failures)
           .map(([why, count]) => `${why} (${count})`)
           .join(', ')}.`
-  }`;
+  }${soakWarnings(s.warnings)}`;
+}
+
+/** What the mesh logged at warn level or above during the soak (results from before this was recorded have none). */
+function soakWarnings(warnings: Record<string, number> | undefined): string {
+  if (!warnings) return '';
+  const entries = Object.entries(warnings);
+  if (entries.length === 0) return ' No service and not the runner logged a warning.';
+  return ` Logged at warn level or above: ${entries.map(([what, count]) => `${what} (${count})`).join(', ')}.`;
 }
 
 /** How much a service's RSS may grow (by its trend) after the warm-up and still count as flat. */

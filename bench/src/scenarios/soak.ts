@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { originOf } from '@portcullis/manifest';
 import { DEMO_CLIENT, runSoak, startLocalMesh, type FootprintSample, type FootprintTrend, type SoakReport } from '@portcullis/mesh';
 import { identityFiles } from '@portcullis/layout';
+import { SHED_DECISIONS } from '@portcullis/trust';
 import { freshCertsDir } from '../contenders/mesh-process';
 import { REPO_MANIFEST } from '../paths';
 
@@ -43,6 +44,8 @@ export interface SoakResults {
   readonly requests: SoakReport['requests'];
   /** Certificates the runner renewed during the soak (every workload, every round). */
   readonly renewals: number;
+  /** What the services and the runner warned of during the soak (shed connections, refusals, restarts), counted by who and what. */
+  readonly warnings?: Record<string, number>;
   readonly trends: Record<string, FootprintTrend>;
   /** One sample a minute per service (the run samples every 5 s; the trend uses them all). */
   readonly samples: Record<string, FootprintSample[]>;
@@ -62,6 +65,7 @@ export async function soakScenario(plan: SoakPlan, log: (line: string) => void):
     throw new Error(`${REPO_MANIFEST} has no certificates.leafLifetime to shorten`);
   writeFileSync(manifestFile, shortLived);
   let renewals = 0;
+  const warnings: Record<string, number> = {};
   const mesh = await startLocalMesh({
     manifestFile,
     certsDir: join(certsDir, 'certs'),
@@ -69,6 +73,8 @@ export async function soakScenario(plan: SoakPlan, log: (line: string) => void):
     onOutput: (service, line) => {
       if (service === 'mesh' && line.startsWith('issued ')) renewals++;
       if (service === 'mesh' && line.startsWith('renewal failed')) log(line);
+      const warning = warningOf(service, line);
+      if (warning) warnings[warning] = (warnings[warning] ?? 0) + 1;
     },
   });
   try {
@@ -91,11 +97,30 @@ export async function soakScenario(plan: SoakPlan, log: (line: string) => void):
       plan,
       requests: report.requests,
       renewals,
+      warnings,
       trends: report.trends,
       samples: Object.fromEntries(Object.entries(report.samples).map(([name, samples]) => [name, everyMinute(samples)])),
     };
   } finally {
     await mesh.stop();
     rmSync(certsDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * `gateway mtls.shed refusedPerAddress` for a service's JSON line at warn level or above (what was
+ * shed, or the refusal's class, beside the event); `mesh <line>` for the runner's restarts and failures.
+ */
+function warningOf(service: string, line: string): string | undefined {
+  if (service === 'mesh') return /exited|restart|failed/.test(line) ? `mesh ${line.replace(/\d+/g, 'N').slice(0, 120)}` : undefined;
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const entry = JSON.parse(line) as Record<string, unknown> & { level?: string | number; event?: string; message?: string; class?: string };
+    const level = typeof entry.level === 'number' ? (entry.level >= 40 ? 'warn' : 'info') : entry.level;
+    if (level !== 'warn' && level !== 'error' && level !== 'fatal') return undefined;
+    const what = entry.event === 'mtls.shed' ? SHED_DECISIONS.filter((decision) => Number(entry[decision]) > 0).join('+') : entry.class;
+    return `${service} ${entry.event ?? entry.message ?? 'warning'}${what ? ` ${what}` : ''}`;
+  } catch {
+    return undefined;
   }
 }

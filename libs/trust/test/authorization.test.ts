@@ -129,4 +129,22 @@ describe('authorization by caller identity on a real mTLS server', () => {
       server.source.reload();
     }
   });
+
+  it('denies by default a route the manifest does not list, even one registered before its hooks', async () => {
+    const early = await startTrustedServer(certs.manifest, certs.dir, 'payments', 'payments', {}, {}, undefined, (fastify) => {
+      fastify.get('/early', async () => ({ reached: true }));
+    });
+    try {
+      const client = clientAs(certs.manifest, certs.dir, early.port, 'orders');
+      try {
+        const response = await client.request({ method: 'GET', path: '/early' });
+        expect({ status: response.statusCode, body: await response.body.json() }).toMatchObject({ status: 403, body: { route: 'GET /early' } });
+      } finally {
+        await client.close();
+      }
+      expect(early.audit.join('\n')).toMatch(/no policy in the manifest covers this route/);
+    } finally {
+      await early.close();
+    }
+  });
 });

@@ -28,6 +28,16 @@ describe("the trust library's entry points", () => {
     expect(files.some((file) => file.includes('@nestjs'))).toBe(true);
   });
 
+  it('@portcullis/trust/nest loads undici, pg and the bulk of node-forge only when a service uses them', () => {
+    // Every service loads this entry; a service that calls nobody, stores in SQLite and reads two
+    // certificate extensions must not carry the mesh client's HTTP stack, PostgreSQL's driver or forge's RSA.
+    const files = fromMeshTool('@portcullis/trust/nest');
+    const packageFiles = (name: string) => files.filter((file) => file.includes(`/node_modules/${name}/`));
+    expect(packageFiles('undici')).toEqual([]);
+    expect(packageFiles('pg')).toEqual([]);
+    expect(packageFiles('node-forge').filter((file) => !/\/lib\/(forge|util|baseN|oids|asn1)\.js$/.test(file))).toEqual([]);
+  });
+
   it("the containers' health probe loads no NestJS, Fastify or rxjs", () => {
     // Without PORTCULLIS_SERVICE it stops at once, after every module it imports has loaded.
     const env = { ...process.env };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { Pool, type PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { SqlDatabase, SqlExecutor, SqlValue } from './sql-database';
 
 /** `?` placeholders as PostgreSQL's `$1, $2, ...` (the repositories' SQL holds no literal `?`). */
@@ -32,6 +32,11 @@ export function meshDatabaseTls(certsDir: string, service: string, host: string)
  * connection. Its connections are authenticated by the service's mesh certificate, never by a
  * password: the service's identity reaches the database too.
  */
+/** pg is loaded only when a service is started with a `DATABASE_URL`: the SQLite default does not carry it in memory. */
+function pg(): typeof import('pg') {
+  return require('pg') as typeof import('pg');
+}
+
 export class PostgresDatabase implements SqlDatabase {
   readonly dialect = 'postgresql';
   private readonly pool: Pool;
@@ -39,7 +44,7 @@ export class PostgresDatabase implements SqlDatabase {
 
   constructor(url: string, service: string, certsDir: string) {
     const parsed = new URL(url);
-    this.pool = new Pool({
+    this.pool = new (pg().Pool)({
       host: parsed.hostname,
       port: Number(parsed.port || 5432),
       // The user is the workload (the certificate's CN); the database defaults to the user's name, as PostgreSQL's does.

@@ -1,7 +1,7 @@
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
-import { Agent, buildConnector, type Dispatcher } from 'undici';
+import type { Agent, buildConnector, Dispatcher } from 'undici';
 import { originOf, type Manifest, type Workload } from '@portcullis/manifest';
 import type { Identity } from '../identity';
 import { secureContextOptions } from '../server/tls-options';
@@ -63,6 +63,15 @@ export const DEFAULT_MAX_CONNECTIONS_PER_TARGET = 64;
  * never mix between targets. When the identity changes, new connections
  * present the new certificate and the old pools are drained.
  */
+/**
+ * undici is loaded on the first call, not with the service: a service whose manifest entry calls
+ * nobody (and the command-line tools that never call) does not carry its modules in memory.
+ */
+function undici(): typeof import('undici') {
+  // A lazy load: `import()` would make every call site async.
+  return require('undici') as typeof import('undici');
+}
+
 export class MeshClient {
   private readonly agents = new Map<string, Agent>();
   private readonly unsubscribe: () => void;
@@ -195,7 +204,7 @@ export class MeshClient {
       throw new MeshCallError(target, 'not_allowed', `${self.name} does not list ${target} in its calls in ${manifest.file}`);
     }
     if (!this.connectors.has(target)) this.connectors.set(target, this.buildConnector(target, this.options.source.current()));
-    const agent = new Agent({
+    const agent = new (undici().Agent)({
       connect: (connectOptions, callback) => this.connectors.get(target)!(connectOptions, callback),
       allowH2: false,
       connections: this.options.maxConnectionsPerTarget ?? DEFAULT_MAX_CONNECTIONS_PER_TARGET,
@@ -215,7 +224,7 @@ export class MeshClient {
       secureContext = createSecureContext(secureContextOptions(identity, manifest.tls.minVersion));
       this.contexts.set(identity, secureContext);
     }
-    return buildConnector({
+    return undici().buildConnector({
       secureContext,
       rejectUnauthorized: true,
       // The target's name, never an IP: SNI must be a host name, and the pin below is what identifies the server.

@@ -1,18 +1,30 @@
 import type { FastifyInstance } from 'fastify';
-import { DEADLINE_HEADER, DEFAULT_BUDGET_MS, parseBudget, withDeadline } from '../deadline';
+import { DEADLINE_HEADER, DEFAULT_BUDGET_MS, parseBudget } from '../deadline';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** When the caller stops waiting (epoch ms): what the request's mesh calls share out (see request-scope.ts). */
+    meshDeadline: number;
+  }
+}
 
 /**
- * Reads the caller's remaining time from `portcullis-timeout-ms` and serves the request inside it,
- * so that every mesh call the handler makes gets what remains (less a margin) and none starts
- * once it has passed. A request whose deadline is already over is answered 504 without running
- * its handler: the caller has gone, and work done for it now would only be work to undo.
- *
- * In `preValidation`, after the body is read: the body parser's stream callbacks can run in the
- * socket's async context and lose one entered earlier (why @fastify/request-context offers this hook).
+ * Reads the caller's remaining time from `portcullis-timeout-ms` (or gives the default budget).
+ * A request whose deadline is already over is answered 504 without running its handler or
+ * reading its body: the caller has gone, and work done for it now would only be work to undo.
+ * An `onRequest` hook after the authorization's, so a caller that may not call the route learns
+ * nothing else first.
  */
 export function installDeadlines(fastify: FastifyInstance, service: string, log: (line: Record<string, unknown>) => void): void {
-  fastify.addHook('preValidation', (request, reply, done) => {
-    const parsed = parseBudget(request.headers[DEADLINE_HEADER]);
+  fastify.decorateRequest('meshDeadline', 0);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const header = request.headers[DEADLINE_HEADER];
+    if (header === undefined) {
+      request.meshDeadline = Date.now() + DEFAULT_BUDGET_MS;
+      done();
+      return;
+    }
+    const parsed = parseBudget(header);
     if (!parsed.ok) {
       void reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: parsed.reason });
       return;
@@ -23,6 +35,7 @@ export function installDeadlines(fastify: FastifyInstance, service: string, log:
       void reply.code(504).send({ statusCode: 504, error: 'Gateway Timeout', message: "the caller's deadline has passed" });
       return;
     }
-    withDeadline(Date.now() + budgetMs, done);
+    request.meshDeadline = Date.now() + budgetMs;
+    done();
   });
 }

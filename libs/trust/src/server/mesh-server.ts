@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as TlsServer, TLSSocket } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -11,6 +10,7 @@ import type { MeshMetrics } from '../observe/metrics';
 import { classifyRefusalReason } from '../refusal-class';
 import { collectRoutes, installAuthorization } from './authorization';
 import { installDeadlines } from './deadline-hook';
+import { installRequestScope } from './request-scope';
 import { faultsEnabled, installFaults } from './faults';
 import { PeerIdentifier } from './peer';
 import { serverTlsOptions } from './tls-options';
@@ -88,7 +88,8 @@ export function secureFastify(fastify: FastifyInstance, context: MeshServerConte
   fastify.removeContentTypeParser('text/plain');
   const policy = routePolicy(context.manifest, context.service);
   const served = collectRoutes(fastify);
-  const peers = new PeerIdentifier(context.manifest, () => context.source.current().revoked);
+  const peers = new PeerIdentifier(context.manifest, context.source);
+  fastify.server.on('secureConnection', (socket: TLSSocket) => peers.opened(socket));
   installAuthorization(fastify, {
     service: context.service,
     selfId: context.manifest.services.get(context.service)?.id,
@@ -100,6 +101,7 @@ export function secureFastify(fastify: FastifyInstance, context: MeshServerConte
   });
   const log = eventLog(context.logger);
   installDeadlines(fastify, context.service, log);
+  installRequestScope(fastify, (context.manifest.services.get(context.service)?.calls.length ?? 0) > 0);
   installFaults(fastify, context.service, faultsEnabled(), log);
   return { served, policy };
 }
@@ -153,19 +155,10 @@ export function hardenTlsServer(server: TlsServer, context: MeshServerContext): 
   });
   // setSecureContext rebuilds the context from scratch: pass every option again, not just the new pair.
   // New handshakes (and no resumption of old sessions: the context has new ticket keys) use it at once.
-  // When the trusted roots change, a connection opened before is closed after its next response
-  // (`connection: close`, which a client handles cleanly, unlike a reset racing its next request;
-  // idle ones end with the keep-alive timeout), so that every client handshakes again against the new bundle.
-  let bundlePem = context.source.current().bundlePem;
-  const openedUnder = new WeakMap<object, string>();
-  server.on('secureConnection', (socket: TLSSocket) => openedUnder.set(socket, bundlePem));
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    if (openedUnder.get(request.socket) !== bundlePem) response.setHeader('connection', 'close');
-  });
-  context.source.onChange((identity) => {
-    server.setSecureContext(serverTlsOptions(identity, context.manifest.tls.minVersion));
-    bundlePem = identity.bundlePem;
-  });
+  // When the trusted roots change, the connections opened before are closed after their next
+  // answer (the authorization hook's `openedUnderOldBundle`; idle ones end with the keep-alive
+  // timeout), so that every client handshakes again against the new bundle.
+  context.source.onChange((identity) => server.setSecureContext(serverTlsOptions(identity, context.manifest.tls.minVersion)));
   return admission;
 }
 

@@ -19,15 +19,24 @@ export type PeerVerdict =
   { readonly ok: true; readonly peer: MeshPeer } | { readonly ok: false; readonly reason: string; readonly class: RefusalClass; readonly id?: string };
 
 /**
- * What is remembered about a connection's client certificate between its
- * requests, as plain values: reading them from the certificate again would
- * cross into C++ and allocate a Date and a string on every request.
+ * What is remembered about a connection between its requests, as plain
+ * values: reading them from the certificate again would cross into C++ and
+ * allocate a Date and a string on every request.
  */
-interface Known {
-  readonly verdict: PeerVerdict;
-  readonly serial?: string;
-  readonly notAfterMs?: number;
-  readonly notAfter?: string;
+interface Connection {
+  /** The trust bundle in force when the connection's handshake was done. */
+  readonly bundlePem: string;
+  verdict?: PeerVerdict;
+  serial?: string;
+  notAfterMs?: number;
+  notAfter?: string;
+  /** The deny list this connection's certificate was last checked against: a reload brings a new one. */
+  checkedAgainst?: Identity['revoked'];
+}
+
+/** What the identifier reads of the service's own identity: its deny list and its trust bundle, as they are now. */
+export interface CurrentIdentity {
+  current(): Pick<Identity, 'revoked' | 'bundlePem'>;
 }
 
 /**
@@ -36,18 +45,18 @@ interface Known {
  * no certificate signing, clientAuth, our trust domain, no longer-lived than the
  * manifest's leaves) and requires an identity the manifest
  * knows, once per connection. On every request it checks what can change
- * while a keep-alive connection stays open: the certificate's expiry and the
- * deny list. (A change of trusted roots closes the connections opened before
- * it, see `mesh-server.ts`, so that they handshake again against the new bundle.)
+ * while a keep-alive connection stays open: the certificate's expiry (a
+ * number compared), the deny list (looked up again only when it was
+ * reloaded) and the trusted roots (a connection opened under others is
+ * closed after its answer, see `openedUnderOldBundle`).
  */
 export class PeerIdentifier {
-  private readonly known = new WeakMap<TLSSocket, Known>();
+  private readonly connections = new WeakMap<TLSSocket, Connection>();
   private readonly rules: SvidRules;
 
-  /** `revoked` returns the current deny list. */
   constructor(
     private readonly manifest: Manifest,
-    private readonly revoked: () => Identity['revoked'],
+    private readonly identity: CurrentIdentity,
   ) {
     this.rules = svidRules(manifest);
   }
@@ -57,22 +66,51 @@ export class PeerIdentifier {
     return id === undefined ? undefined : workloadWithId(this.manifest, id)?.name;
   }
 
-  identify(socket: TLSSocket, now: Date | number = Date.now()): PeerVerdict {
-    let known = this.known.get(socket);
-    if (!known) {
+  /** A handshake is done: remember which trust bundle the client's chain was checked against. */
+  opened(socket: TLSSocket): void {
+    this.connections.set(socket, { bundlePem: this.identity.current().bundlePem });
+  }
+
+  /**
+   * True when the trusted roots changed since the connection's handshake: the
+   * server then closes it after this answer (`connection: close`, which a client
+   * handles cleanly, unlike a reset racing its next request), so that every
+   * client handshakes again against the new bundle.
+   */
+  openedUnderOldBundle(socket: TLSSocket): boolean {
+    return this.connectionOf(socket).bundlePem !== this.identity.current().bundlePem;
+  }
+
+  identify(socket: TLSSocket, now: number = Date.now()): PeerVerdict {
+    const connection = this.connectionOf(socket);
+    if (!connection.verdict) {
       const leaf = socket.getPeerX509Certificate();
-      known = {
-        verdict: this.decide(socket),
-        ...(leaf ? { serial: leaf.serialNumber, notAfterMs: leaf.validToDate.getTime(), notAfter: leaf.validToDate.toISOString() } : {}),
-      };
-      this.known.set(socket, known);
+      connection.verdict = this.decide(socket);
+      if (leaf) {
+        connection.serial = leaf.serialNumber;
+        connection.notAfterMs = leaf.validToDate.getTime();
+        connection.notAfter = leaf.validToDate.toISOString();
+      }
     }
-    const { verdict, serial, notAfterMs } = known;
+    const { verdict, serial } = connection;
     if (!verdict.ok || serial === undefined) return verdict;
-    const refuse = (reason: string, refusalClass: RefusalClass): PeerVerdict => ({ ok: false, reason, class: refusalClass, id: verdict.peer.id });
-    if (notAfterMs! <= Number(now)) return refuse(`certificate ${serial} expired ${known.notAfter}`, 'expired');
-    if (this.revoked().has(serial)) return refuse(`certificate ${serial} has been revoked`, 'revoked');
+    if (connection.notAfterMs! <= now) return refused(verdict, `certificate ${serial} expired ${connection.notAfter}`, 'expired');
+    const { revoked } = this.identity.current();
+    if (connection.checkedAgainst !== revoked) {
+      if (revoked.has(serial)) return refused(verdict, `certificate ${serial} has been revoked`, 'revoked');
+      connection.checkedAgainst = revoked;
+    }
     return verdict;
+  }
+
+  /** A connection the server saw no handshake for (a test's server without `opened`) counts as opened under today's bundle. */
+  private connectionOf(socket: TLSSocket): Connection {
+    let connection = this.connections.get(socket);
+    if (!connection) {
+      connection = { bundlePem: this.identity.current().bundlePem };
+      this.connections.set(socket, connection);
+    }
+    return connection;
   }
 
   private decide(socket: TLSSocket): PeerVerdict {
@@ -93,4 +131,8 @@ export class PeerIdentifier {
     if (!workload) return { ok: false, reason: 'identity not in the manifest', class: 'unknown identity', id: id! };
     return { ok: true, peer: { id: workload.id, name: workload.name } };
   }
+}
+
+function refused(verdict: PeerVerdict & { ok: true }, reason: string, refusalClass: RefusalClass): PeerVerdict {
+  return { ok: false, reason, class: refusalClass, id: verdict.peer.id };
 }

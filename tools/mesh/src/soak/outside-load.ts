@@ -22,7 +22,10 @@ export interface LoadTally {
   sent: number;
   succeeded: number;
   failed: number;
+  /** By problem and by the connection it happened on: a new one, or a keep-alive one reused (the race with the server's idle timeout). */
   failures: Record<string, number>;
+  /** When the first failures happened, in seconds from the start, to line them up with the services' logs. */
+  readonly firstFailures: { atSeconds: number; problem: string }[];
   /** Latency of every answered request, in milliseconds. */
   readonly latenciesMs: number[];
 }
@@ -42,7 +45,7 @@ export interface RunningLoad {
  * latency spike needs more sockets at once, not a queue in the client).
  */
 export function startOutsideLoad(origin: string, identity: IdentityFiles, plan: LoadPlan): RunningLoad {
-  const tally: LoadTally = { sent: 0, succeeded: 0, failed: 0, failures: {}, latenciesMs: [] };
+  const tally: LoadTally = { sent: 0, succeeded: 0, failed: 0, failures: {}, firstFailures: [], latenciesMs: [] };
   // Ten seconds of load, the same as each request's own timeout: the cap only keeps a server that has
   // stopped answering from growing the client without bound, it does not judge a latency spike.
   const maxInFlight = plan.maxInFlight ?? Math.max(256, Math.ceil(plan.ratePerSecond * 10));
@@ -57,6 +60,7 @@ export function startOutsideLoad(origin: string, identity: IdentityFiles, plan: 
   const count = (problem: string) => {
     tally.failed++;
     tally.failures[problem] = (tally.failures[problem] ?? 0) + 1;
+    if (tally.firstFailures.length < FAILURES_KEPT) tally.firstFailures.push({ atSeconds: Math.round(performance.now() - startedAt) / 1000, problem });
   };
   const send = (n: number) => {
     tally.sent++;
@@ -75,6 +79,7 @@ export function startOutsideLoad(origin: string, identity: IdentityFiles, plan: 
       agent: n % plan.freshEvery === 0 ? false : pool,
       timeout: 10_000,
     };
+    const fresh = options.agent === false;
     const started = performance.now();
     const done = new Promise<void>((resolve) => {
       const req = request(options, (res) => {
@@ -82,13 +87,13 @@ export function startOutsideLoad(origin: string, identity: IdentityFiles, plan: 
         res.once('end', () => {
           tally.latenciesMs.push(performance.now() - started);
           if (res.statusCode === (order ? 201 : 200)) tally.succeeded++;
-          else count(`HTTP ${res.statusCode}`);
+          else count(`HTTP ${res.statusCode} ${connectionKind(fresh, req.reusedSocket)}`);
           resolve();
         });
       });
       req.once('timeout', () => req.destroy(new Error('no answer within 10 s')));
       req.once('error', (error: NodeJS.ErrnoException) => {
-        count(error.code ?? error.message);
+        count(`${error.code ?? error.message} ${connectionKind(fresh, req.reusedSocket)}`);
         resolve();
       });
       req.end(body);
@@ -132,6 +137,13 @@ export function startOutsideLoad(origin: string, identity: IdentityFiles, plan: 
       for (const old of retiring) old.destroy();
     },
   };
+}
+
+/** How many failures keep their time in the tally. */
+const FAILURES_KEPT = 20;
+
+function connectionKind(fresh: boolean, reused: boolean): string {
+  return fresh ? 'on a new connection' : reused ? 'on a reused keep-alive connection' : 'on a new pooled connection';
 }
 
 /** The key, chain and bundle of one version, read from its directory so that they belong together. */

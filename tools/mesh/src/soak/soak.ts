@@ -27,6 +27,7 @@ export interface SoakReport {
     readonly succeeded: number;
     readonly failed: number;
     readonly failures: Record<string, number>;
+    readonly firstFailures: readonly { atSeconds: number; problem: string }[];
     readonly perSecond: number;
     readonly p50Ms: number;
     readonly p99Ms: number;
@@ -77,6 +78,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       succeeded: tally.succeeded,
       failed: tally.failed,
       failures: tally.failures,
+      firstFailures: tally.firstFailures,
       perSecond: tally.sent / options.seconds,
       p50Ms: percentile(tally.latenciesMs, 50),
       p99Ms: percentile(tally.latenciesMs, 99),
