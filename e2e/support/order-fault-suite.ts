@@ -208,8 +208,20 @@ export function orderFaultSuite(driver: FaultMeshDriver): void {
       for (const id of confirmedBefore) if ((await readOrder(id)).status !== 'confirmed') lost.push(id);
       console.log(`confirmed orders lost across the SIGKILL: ${lost.length}`);
       expect(lost).toEqual([]);
-      // Every client retries with its key: each gets its one order, none a second.
-      const retried = await Promise.all(keys.map((key) => order(key)));
+      // Every client retries with its key, and again while the gateway answers 502 or not at all, as a
+      // client does: each gets its one order, none a second.
+      let resent = 0;
+      const retried = await Promise.all(
+        keys.map(async (key) => {
+          for (let attempt = 1; ; attempt++) {
+            const answer = await order(key);
+            if ((answer.status !== 502 && answer.status !== 'no answer') || attempt === 5) return answer;
+            resent++;
+            await new Promise((resolve) => setTimeout(resolve, 500));
+          }
+        }),
+      );
+      console.log(`retries with the same keys after the SIGKILL: ${resent} got 502 or no answer and were sent again`);
       for (const [i, answer] of retried.entries()) if (answers[i]!.status === 201) expect(answer.body?.id).toBe(answers[i]!.body!.id);
       const ledger = await ledgerNow();
       expect(ledger.orders.size).toBe(new Set([...ledger.orders.keys()]).size);
