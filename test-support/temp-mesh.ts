@@ -72,3 +72,46 @@ export function edgesOf(manifest: Manifest, routes: readonly string[], clients: 
 
 /** The services requests to `routes` reach, from the manifest. */
 export const servicesOf = servicesServing;
+
+/** Who plays which part in the order flow: found by who serves its routes in mesh.yaml, not by name. */
+export interface OrderFlowRoles {
+  /** Where outside clients place orders (the gateway). */
+  readonly entry: string;
+  /** The service behind it that runs the saga and keeps the orders. */
+  readonly orders: string;
+  /** The service that reserves stock. */
+  readonly inventory: string;
+  /** The service that charges. */
+  readonly payments: string;
+}
+
+export function orderFlowRoles(manifest: Manifest): OrderFlowRoles {
+  // A route is served at the edge (to outside clients) or behind it (to services only).
+  const serving = (route: string, edge: boolean): string => {
+    const found = [...manifest.services.values()].filter((service) =>
+      service.routes.some((r) => `${r.method} ${r.path}` === route && r.allow.some((caller) => manifest.clients.has(caller)) === edge),
+    );
+    if (found.length !== 1)
+      throw new Error(`${manifest.file}: expected one service serving ${route} ${edge ? 'to clients' : 'to services'}, found ${found.length}`);
+    return found[0]!.name;
+  };
+  const [order, reserve, charge] = ORDER_FLOW_ROUTES;
+  return { entry: serving(order, true), orders: serving(order, false), inventory: serving(reserve, false), payments: serving(charge, false) };
+}
+
+/**
+ * The manifest (the repository's, or `text`) with one more environment, `name`, in which each
+ * service is at `addressOf(service)` (`host:port`): how a test on this machine reaches services
+ * that live elsewhere, such as containers through the ports a test override publishes.
+ */
+export function withEnvironment(name: string, addressOf: (service: string) => string, text = manifestText()): Manifest {
+  const byComposeHost = new Map([...parseManifest(text, MANIFEST_FILE).services.values()].map((s) => [s.addresses.get('compose')!.host, s.name]));
+  const edited = text.replace(/^(\s+)compose: ([\w.-]+)(:\d+)?$/gm, (line, indent: string, host: string) => {
+    const service = byComposeHost.get(host);
+    return service ? `${line}\n${indent}${name}: ${addressOf(service)}` : line;
+  });
+  const manifest = parseManifest(edited, MANIFEST_FILE);
+  for (const service of manifest.services.values())
+    if (!service.addresses.has(name)) throw new Error(`withEnvironment: ${service.name} got no ${name} address`);
+  return manifest;
+}

@@ -57,6 +57,11 @@ export function generateCompose(manifest: Manifest, composeText: string, file = 
   return doc.toString({ flowCollectionPadding: false, lineWidth: 0 });
 }
 
+/** The prefix of the variables that move where an edge service is published: `<prefix>_PORT`, `<prefix>_ADDRESS`. */
+export function publishVariable(service: string): string {
+  return `PORTCULLIS_${service.toUpperCase().replaceAll('-', '_')}`;
+}
+
 function serviceEntry(doc: Document, manifest: Manifest, service: Service, nodeImage: string, anchored: YAMLMap): YAMLMap {
   const entry = doc.createNode({
     image: `portcullis/${service.name}`,
@@ -67,7 +72,7 @@ function serviceEntry(doc: Document, manifest: Manifest, service: Service, nodeI
   if (isEdge(manifest, service)) {
     // Published on the host, on loopback unless told otherwise; PORTCULLIS_<NAME>_PORT/_ADDRESS move it.
     const port = service.addresses.get(COMPOSE_ENVIRONMENT)!.port;
-    const variable = `PORTCULLIS_${service.name.toUpperCase().replaceAll('-', '_')}`;
+    const variable = publishVariable(service.name);
     const mapping = new Scalar(`\${${variable}_ADDRESS:-127.0.0.1}:\${${variable}_PORT:-${port}}:${port}`);
     mapping.type = Scalar.QUOTE_DOUBLE;
     entry.set('ports', doc.createNode([mapping]));

@@ -29,8 +29,32 @@ export interface DrillOptions {
   readonly freshEvery?: number;
   /** How long the CA rotation waits for outside clients at each step (`DRILL_OVERLAP_MS` by default). */
   readonly overlapMs?: number;
+  /** A service to kill (SIGKILL) under load once the leaves are renewed, and to wait for until it is back. */
+  readonly crash?: CrashStep;
   readonly log?: (line: string) => void;
 }
+
+/**
+ * The crash step: one service is killed while the load runs, and whatever supervises it (the
+ * local runner, compose's restart policy, Kubernetes) must start it again; the CA rotation then
+ * goes on with the new process. Orders confirmed before it came back must still be confirmed.
+ */
+export interface CrashStep {
+  readonly service: string;
+  /**
+   * Sends the service SIGKILL. Where the drill cannot reach the process (it runs in a container
+   * of its own), this tells whoever can and returns: the drill waits for the kill either way.
+   */
+  readonly kill: (service: string) => void | Promise<void>;
+  /** How long a new process of the service may take to answer (default 60 s). */
+  readonly withinMs?: number;
+}
+
+/**
+ * How long after the killed service answers again its peers may still fail a request: pooled
+ * connections to the dead process are found closed only when used.
+ */
+export const CRASH_GRACE_MS = 1_000;
 
 export interface Tally {
   sent: number;
@@ -48,8 +72,25 @@ export interface RevokedClientTally extends Tally {
   revokedCertificateAnswer?: number;
 }
 
+/**
+ * The main load's requests that overlapped the crash, from the kill until `CRASH_GRACE_MS` after a
+ * new process answered: these may fail (the gateway answers 502 while the service is down), and
+ * are counted here rather than in `load`. What may not happen: a confirmed order lost.
+ */
+export interface CrashTally extends Tally {
+  readonly service: string;
+  /** From the kill (from the CLI: from when the drill asked for it) until a new process answered its health check. */
+  downMs: number;
+  /** Orders answered 201 before the new process answered, each read back through the gateway after the load... */
+  confirmedBefore: number;
+  /** ...and those of them that are no longer confirmed: lost by the crash. */
+  lostConfirmed: number;
+}
+
 export interface DrillReport {
   readonly load: Tally;
+  /** Present when the drill had a crash step. */
+  readonly crash?: CrashTally;
   readonly revokedClient: RevokedClientTally;
   readonly steps: StepTimes;
   readonly seconds: number;
@@ -78,26 +119,46 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   const minRequests = options.minRequests ?? 10_000;
   const freshEvery = options.freshEvery ?? 5;
 
+  const crash = options.crash && {
+    tally: { service: options.crash.service, sent: 0, succeeded: 0, failed: 0, failures: {}, downMs: 0, confirmedBefore: 0, lostConfirmed: 0 } as CrashTally,
+    killedAt: Infinity,
+    backAt: Infinity,
+    confirmed: [] as string[],
+  };
+  // A request that overlapped the crash window is the crash's to count; any other is the load's.
+  const tallyOf = (sentAt: number, answeredAt: number): Tally =>
+    crash && answeredAt >= crash.killedAt && sentAt <= crash.backAt + CRASH_GRACE_MS ? crash.tally : load;
+
   const order = async (n: number) => {
     const fresh = n % freshEvery === 0;
     const client = fresh ? new MeshClient({ manifest, environment, self: manifest.clients.get(DEMO_CLIENT)!, source: demo.source }) : demo.client;
-    load.sent++;
+    const sentAt = Date.now();
+    let failure: string | undefined;
     try {
-      const response = await client.call('gateway', 'POST', '/orders', { sku: 'WIDGET-1', quantity: 1 });
-      if (response.status === 201) load.succeeded++;
-      else count(load, `HTTP ${response.status}`);
+      const response = await client.call<{ id?: string }>('gateway', 'POST', '/orders', { sku: 'WIDGET-1', quantity: 1 });
+      if (response.status !== 201) failure = `HTTP ${response.status}`;
+      else if (crash && Date.now() < crash.backAt && response.body.id) crash.confirmed.push(response.body.id);
     } catch (error) {
-      count(load, error instanceof Error ? error.message : String(error));
+      failure = error instanceof Error ? error.message : String(error);
     } finally {
       if (fresh) await client.close();
     }
+    const tally = tallyOf(sentAt, Date.now());
+    tally.sent++;
+    if (failure === undefined) tally.succeeded++;
+    else {
+      count(tally, failure);
+      // A client that got no order waits a moment before its next one, as clients back off.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   };
   let next = 0;
+  const sent = () => load.sent + (crash?.tally.sent ?? 0);
   const worker = async () => {
-    while (!aborted && (!stopping || load.sent < minRequests)) await order(next++);
+    while (!aborted && (!stopping || sent() < minRequests)) await order(next++);
   };
   const partnerLoop = async () => {
-    while (!aborted && (!stopping || load.sent < minRequests)) {
+    while (!aborted && (!stopping || sent() < minRequests)) {
       revoked.sent++;
       try {
         const response = await partner.client.call('gateway', 'GET', '/inventory');
@@ -119,7 +180,24 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     const mesh = { manifest, certsDir, monitor: monitor.client };
     log(`load running (${load.sent} sent); renewing every leaf`);
     Object.assign(steps, await renewAll(mesh));
-    log(`renewed in ${steps.renew} ms (${load.sent} sent); rotating the CA`);
+    log(`renewed in ${steps.renew} ms (${load.sent} sent)`);
+    if (crash && options.crash) {
+      const { service } = options.crash;
+      const before = await startedAt(monitor.client, service);
+      log(`crash: waiting for ${service} to be killed (SIGKILL) and started again by whatever supervises it`);
+      crash.killedAt = Date.now();
+      await options.crash.kill(service);
+      const withinMs = options.crash.withinMs ?? 60_000;
+      while ((await startedAt(monitor.client, service).catch(() => before)) === before) {
+        if (Date.now() - crash.killedAt > withinMs)
+          throw new Error(`${service} did not answer as a new process within ${withinMs} ms of the kill: is anything restarting it?`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      crash.backAt = Date.now();
+      steps.crash = crash.tally.downMs = crash.backAt - crash.killedAt;
+      log(`${service} answered again as a new process ${steps.crash} ms after the kill (${load.sent} sent)`);
+    }
+    log('rotating the CA');
     Object.assign(steps, await rotateAuthority(mesh, { overlapMs: options.overlapMs ?? DRILL_OVERLAP_MS, say: log }));
     log(
       `CA rotated: introduce ${steps.introduce} ms, switch ${steps.switch} ms (each with its overlap), retire ${steps.retire} ms (${load.sent} sent); revoking ${REVOKED_CLIENT}`,
@@ -136,10 +214,56 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   } finally {
     stopping = true;
     await Promise.all([...workers, partnerRun]);
+  }
+  try {
+    if (crash) {
+      crash.tally.confirmedBefore = crash.confirmed.length;
+      crash.tally.lostConfirmed = await notConfirmed(demo.client, crash.confirmed);
+      log(`read back the ${crash.confirmed.length} orders confirmed before ${crash.tally.service} came back: ${crash.tally.lostConfirmed} no longer confirmed`);
+    }
+  } finally {
     await Promise.all([demo.close(), partner.close(), monitor.close()]);
   }
   const seconds = (Date.now() - started) / 1000;
-  return { load, revokedClient: revoked, steps, seconds, requestsPerSecond: Math.round(load.sent / seconds) };
+  return {
+    load,
+    ...(crash ? { crash: crash.tally } : {}),
+    revokedClient: revoked,
+    steps,
+    seconds,
+    requestsPerSecond: Math.round(sent() / seconds),
+  };
+}
+
+/** When the service's current process started, as its health check says: another time is another process. */
+async function startedAt(monitor: MeshClient, service: string): Promise<string> {
+  const response = await monitor.call<{ startedAt?: string }>(service, 'GET', '/healthz');
+  if (response.status !== 200) throw new Error(`${service} answered its health check ${response.status}`);
+  if (!response.body.startedAt) throw new Error(`${service}'s health check says nothing of when it started: it runs an older build than this drill`);
+  return response.body.startedAt;
+}
+
+/** How many of the orders `ids` the gateway no longer reports as confirmed (each asked up to three times if the call itself fails). */
+async function notConfirmed(client: MeshClient, ids: readonly string[]): Promise<number> {
+  let lost = 0;
+  let next = 0;
+  const reader = async () => {
+    while (next < ids.length) {
+      const id = ids[next++]!;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const response = await client.call<{ status?: string }>('gateway', 'GET', `/orders/${id}`);
+          if (response.status >= 500 && attempt < 3) continue;
+          if (response.status !== 200 || response.body.status !== 'confirmed') lost++;
+          break;
+        } catch (error) {
+          if (attempt >= 3) throw error;
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, reader));
+  return lost;
 }
 
 /** What the gateway answers `GET /inventory` from a client presenting exactly `identity` (no reloading, no pinning). */

@@ -4,14 +4,24 @@ export { curlExample, DEMO_CLIENT } from './curl';
 export { issueCertificates } from './certs';
 export { identityTable, policyTable } from './tables';
 export { composeProblems, COMPOSE_ENVIRONMENT, CERTS_JOB, isEdge, RENEWER } from './compose-check';
-export { runDrill, DRILL_OVERLAP_MS, REVOKED_CLIENT, type DrillOptions, type DrillReport, type Tally } from './drill';
+export {
+  runDrill,
+  CRASH_GRACE_MS,
+  DRILL_OVERLAP_MS,
+  REVOKED_CLIENT,
+  type CrashStep,
+  type CrashTally,
+  type DrillOptions,
+  type DrillReport,
+  type Tally,
+} from './drill';
 export { renewAll, revokeWorkload, type RunningMesh, type StepTimes } from './lifecycle';
 export { rotateAuthority, type RotateOptions } from './rotate';
 export { formatClock, formatDuration } from './format';
 export { externalClient, type ExternalClient } from './clients';
 export { certificateTimeline } from './timeline';
 export { SERVICE_NODE_FLAGS } from './service-runtime';
-export { generateCompose } from './compose-generate';
+export { generateCompose, publishVariable } from './compose-generate';
 export { readmeWithTables } from './tables';
 export { generateDerivedFiles, COMPOSE_FILE, README_FILE } from './generate';
 export { addService } from './add-service/add-service';

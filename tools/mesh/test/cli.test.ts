@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { COMMANDS } from '../src/commands';
-import { REPO_ROOT } from '../../../test-support/temp-mesh';
+import { MANIFEST_FILE, REPO_ROOT, repoManifest } from '../../../test-support/temp-mesh';
 
 /** The built `mesh` command, as `pnpm mesh` runs it (`pnpm test` builds before testing). */
 const mesh = (...args: string[]) => spawnSync(process.execPath, [join(REPO_ROOT, 'tools/mesh/dist/cli.js'), ...args], { cwd: REPO_ROOT, encoding: 'utf8' });
@@ -30,6 +30,11 @@ describe('the mesh command line', () => {
     expect(mesh('drill', '--requests=many')).toMatchObject({
       status: 2,
       stderr: expect.stringMatching(/^mesh drill: --requests takes a whole number of at least 1, not "many"/),
+    });
+    const services = [...repoManifest().services.keys()].join(', ');
+    expect(mesh('drill', '--crash=nobody')).toMatchObject({
+      status: 2,
+      stderr: expect.stringContaining(`mesh drill: --crash takes one of the services of ${MANIFEST_FILE} (${services}), not "nobody"`),
     });
     expect(mesh('ca', 'rotate', '--overlap=soon')).toMatchObject({
       status: 2,

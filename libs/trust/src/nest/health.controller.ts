@@ -31,6 +31,8 @@ export class HealthController {
       // Which manifest this process runs, and its clock: `pnpm mesh doctor` compares both with its own.
       manifestRevision: this.context.manifestRevision,
       time: new Date().toISOString(),
+      // When this process started: after a crash and a restart, another time (the drill's crash step waits for one).
+      startedAt: new Date(performance.timeOrigin).toISOString(),
     };
   }
 }
