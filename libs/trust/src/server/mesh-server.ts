@@ -25,6 +25,7 @@ export interface ServerLimits extends ConnectionLimits {
   readonly headersTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
+  readonly keepAliveGraceMs: number;
 }
 
 export const SERVER_LIMITS: ServerLimits = {
@@ -34,6 +35,14 @@ export const SERVER_LIMITS: ServerLimits = {
   requestTimeoutMs: 10_000,
   // Longer than the mesh client's 4 s, so the client always closes an idle connection first.
   keepAliveTimeoutMs: 5_000,
+  // How long past the advertised timeout (`Keep-Alive: timeout=5`) an idle connection is really
+  // kept (Node's keepAliveTimeoutBuffer, 1 s by default). A client that honours the hint closes at
+  // 4 s, counted from when it read the last answer; one whose event loop was held up after that
+  // read (a CPU burst on a small machine: every certificate renewed at once) still sends its next
+  // request on a socket it believes fresh, and if the server closed it meanwhile, that request
+  // dies with ECONNRESET. The 20-minute soak lost requests exactly so, on reused keep-alive
+  // connections at the moment of a renewal round, with Node's 1 s.
+  keepAliveGraceMs: 5_000,
 };
 
 /** The limits a service of `manifest` runs with. */
@@ -53,6 +62,7 @@ export function meshFastifyOptions(source: IdentitySource, minVersion: TlsVersio
       // node:https takes the HTTP server's options here too. Node only looks for
       // expired header and request timers every 30 s unless told otherwise.
       headersTimeout: limits.headersTimeoutMs,
+      keepAliveTimeoutBuffer: limits.keepAliveGraceMs,
       connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
     },
     bodyLimit: limits.bodyLimitBytes,
