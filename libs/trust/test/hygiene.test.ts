@@ -41,6 +41,37 @@ describe('protocol hygiene of a mesh server', () => {
     }
   });
 
+  it('keeps an idle keep-alive connection open past the timeout it advertises, and closes it after the grace', async () => {
+    // Advertised 1 s; kept 4 s. Node's own buffer (1 s) would have closed it at 2 s, before the second request.
+    const server = await startTrustedServer(certs.manifest, certs.dir, 'payments', 'payments', { keepAliveTimeoutMs: 1_000, keepAliveGraceMs: 3_000 });
+    try {
+      const socket = await connectAs(certs, server.port, 'orders');
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+      const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(performance.now())));
+      // A body ends with no line break: the next answer's status line starts right after it.
+      const answers = () => received.match(/HTTP\/1\.1 \d{3}/g) ?? [];
+      const ask = async (count: number) => {
+        socket.write('POST /charges HTTP/1.1\r\nHost: payments\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}');
+        await eventually(`answer ${count}`, () => answers().length === count);
+      };
+      await ask(1);
+      expect(received).toMatch(/^keep-alive: timeout=1\r$/im);
+      const idleFrom = performance.now();
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      await ask(2);
+      expect(answers()).toEqual(['HTTP/1.1 200', 'HTTP/1.1 200']);
+      const idleAgainFrom = performance.now();
+      const closedAt = await closed;
+      expect(idleAgainFrom - idleFrom).toBeGreaterThan(2_000);
+      // Closed by the server once idle for the timeout and the grace: the grace delays the close, it does not remove it.
+      expect(closedAt - idleAgainFrom).toBeGreaterThan(2_000);
+      expect(closedAt - idleAgainFrom).toBeLessThan(10_000);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('caps the number of open connections', async () => {
     const server = await startTrustedServer(certs.manifest, certs.dir, 'payments', 'payments', { maxConnections: 3 });
     const open: TLSSocket[] = [];
