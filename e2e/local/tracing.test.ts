@@ -62,16 +62,15 @@ describe('trace context through the mesh', () => {
     expect(order.status).toBe(201);
 
     const traced = (service: string) => lines.filter((line) => line.service === service && line.record.trace_id === traceId);
-    await eventually('every service logged the order under its trace id', () =>
-      servicesOf(relocatedManifest('127.0.13').manifest(), ORDER_FLOW_ROUTES).every((service) => traced(service).length > 0),
-    );
+    const flow = servicesOf(relocatedManifest('127.0.13').manifest(), ORDER_FLOW_ROUTES);
+    await eventually('every service logged the order under its trace id', () => flow.every((service) => traced(service).length > 0));
 
     const completed = (service: string) => traced(service).find((line) => line.record.event === 'request.completed')?.record;
     expect(completed('gateway')).toEqual(expect.objectContaining({ level: 'debug', service: 'gateway', caller: 'demo-client', route: '/orders', status: 201 }));
     expect(completed('orders')).toEqual(expect.objectContaining({ caller: 'gateway', route: '/orders', status: 201 }));
     expect(completed('inventory')).toEqual(expect.objectContaining({ caller: 'orders', route: '/reservations', status: 201 }));
     expect(completed('payments')).toEqual(expect.objectContaining({ caller: 'orders', route: '/charges', status: 201 }));
-    for (const service of ['gateway', 'orders', 'inventory', 'payments']) {
+    for (const service of flow) {
       expect(completed(service)?.span_id).toMatch(/^[0-9a-f]{16}$/);
       expect(completed(service)?.request_id).toEqual(expect.any(String));
     }

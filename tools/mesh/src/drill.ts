@@ -99,7 +99,7 @@ export interface DrillReport {
 
 /**
  * The rotation drill: steady load through the gateway across the whole call
- * chain (gateway -> orders -> inventory + payments), keep-alive and fresh
+ * chain of the order flow (every service behind it), keep-alive and fresh
  * connections mixed, while (a) every leaf is renewed, (b) the CA is rotated
  * and (c) one client identity is revoked. Any request of the main load that
  * does not get its 201 counts as failed.
