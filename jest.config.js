@@ -20,6 +20,9 @@ module.exports = {
   // One test file at a time: the end-to-end suites each boot meshes and run load on this
   // machine's two cores, and a suite timing out because another one hogs the CPU proves nothing.
   maxWorkers: 1,
+  // Each failure again at the very end, beside the counts, however few suites ran (jest's own
+  // threshold is 20): a CI log that keeps only its tail still says what failed and why.
+  reporters: [['default', { summaryThreshold: 0 }]],
   projects: [
     {
       ...shared,

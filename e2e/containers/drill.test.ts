@@ -2,7 +2,8 @@ import type { StartedDockerComposeEnvironment } from 'testcontainers';
 import type { DrillReport } from '@portcullis/mesh';
 import { orderFlowRoles, repoManifest } from '../../test-support/temp-mesh';
 import { expectDrillPassed } from '../support/drill-report';
-import { freePort, serviceContainer, upMesh } from './support/compose';
+import { freePort } from '../../test-support/free-port';
+import { serviceContainer, upMesh } from './support/compose';
 import { execFollowing, hostPid } from './support/docker';
 
 const PROJECT = 'portcullis-drill';

@@ -1,9 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
 import { PROMETHEUS_FILE, PROMETHEUS_JOB, prometheusConfig } from '@portcullis/mesh';
 import { eventually } from '../../test-support/eventually';
+import { freePort } from '../../test-support/free-port';
 import { curlJson } from '../../test-support/outside-clients';
 import { REPO_ROOT, tempDir } from '../../test-support/temp-mesh';
 import { meshUnderTest } from '../support/mesh-under-test';
@@ -19,18 +19,6 @@ interface Target {
   readonly labels: Readonly<Record<string, string>>;
   readonly health: string;
   readonly lastError: string;
-}
-
-/** A port nothing listens on yet, on loopback, for this test's own Prometheus. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

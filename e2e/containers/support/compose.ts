@@ -1,12 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { StartedDockerComposeEnvironment, StartedTestContainer } from 'testcontainers';
 import { loadManifest, type Manifest } from '@portcullis/manifest';
 import { CERTS_JOB, COMPOSE_ENVIRONMENT, isEdge, publishVariable } from '@portcullis/mesh';
+import { freePort } from '../../../test-support/free-port';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 
@@ -45,17 +45,6 @@ export async function upMesh(
 
 export function serviceContainer(environment: StartedDockerComposeEnvironment, project: string, service: string): StartedTestContainer {
   return environment.getContainer(containerName(project, service));
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 /** A compose project a test booted, every service reachable from this machine. */
