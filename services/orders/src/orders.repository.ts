@@ -101,14 +101,16 @@ export class OrdersRepository implements OnModuleInit, OnModuleDestroy {
     await this.db.run('UPDATE orders SET amount_cents = ?, updated_at = ? WHERE id = ?', amountCents, new Date().toISOString(), id);
   }
 
-  async confirm(id: string, chargeId: string, amountCents: number): Promise<void> {
-    await this.db.run(
+  /** Pending -> confirmed; false when the order was no longer pending (another replica's reconciler settled it). */
+  async confirm(id: string, chargeId: string, amountCents: number): Promise<boolean> {
+    const changed = await this.db.run(
       "UPDATE orders SET status = 'confirmed', charge_id = ?, amount_cents = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
       chargeId,
       amountCents,
       new Date().toISOString(),
       id,
     );
+    return changed === 1;
   }
 
   async fail(id: string, status: number, body: object): Promise<void> {

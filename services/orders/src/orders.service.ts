@@ -109,8 +109,14 @@ export class OrdersService {
         message: 'the reservation expired before the charge went through; the charge was voided',
       });
     }
-    await this.repository.confirm(order.id, charged.value.id, amountCents);
-    return { status: 201, order: await this.find(order.id) };
+    if (!(await this.repository.confirm(order.id, charged.value.id, amountCents))) {
+      // No longer pending: a reconciler (another replica's) settled it meanwhile. Answer what it decided.
+      const settled = (await this.repository.find(order.id))!;
+      if (settled.order.status === 'failed' && settled.failure) throw new HttpException(settled.failure.body, settled.failure.status);
+      return { status: settled.order.status === 'confirmed' ? 201 : 202, order: settled.order };
+    }
+    // What was just committed, without reading it back.
+    return { status: 201, order: { ...order, status: 'confirmed', chargeId: charged.value.id, amountCents } };
   }
 
   private async failWith(order: Order, status: number, body: object): Promise<never> {

@@ -1,33 +1,50 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { SqlDatabase, SqlExecutor, SqlValue } from './sql-database';
 
 /** SQLite locks the whole database for a write transaction: a row lock clause means nothing to it. */
 const forSqlite = (sql: string): string => sql.replace(/\s+FOR UPDATE\b/gi, '');
 
+/** A transaction waiting for its turn, and how to tell its caller once it is on disk. */
+interface Queued {
+  readonly work: (tx: SqlExecutor) => Promise<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 /**
  * SQLite through Node's built-in driver (`node:sqlite`): no native addon to build, no server.
- * WAL with `synchronous = FULL`: a statement has reached the disk when it returns, so what a
- * service answered survives SIGKILL and power loss alike; readers (an auditor, a test) never
- * block the writer. One connection, so transactions take turns: each waits for the one before
- * to commit, and a statement outside a transaction is a transaction of its own.
+ * WAL with `synchronous = FULL`: a commit has reached the disk when it returns, so what a service
+ * answered survives SIGKILL and power loss alike; readers (an auditor, a test) never block the
+ * writer. One connection, so transactions take turns, and a statement outside a transaction is a
+ * transaction of its own.
+ *
+ * Group commit: the disk sync of a commit costs far more than the statements before it (about
+ * 0.3 ms against tens of microseconds here), and it blocks the event loop. So the transactions
+ * asked for in one turn of the event loop run together in one SQLite transaction, each inside a
+ * savepoint of its own (one that throws is rolled back alone), and share one commit. Each caller
+ * still hears of its transaction only after that commit: nothing is answered before it is durable.
+ * Under load many requests arrive per turn and share a sync; alone, a transaction waits one turn.
  */
 export class SqliteDatabase implements SqlDatabase {
   readonly dialect = 'sqlite';
   private readonly db: DatabaseSync;
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Prepared once per SQL text: preparing costs as much as running a small statement. */
+  private readonly statements = new Map<string, StatementSync>();
   private readonly executor: SqlExecutor;
+  private waiting: Queued[] = [];
+  private flushing: Promise<void> | null = null;
+  private closed = false;
 
   constructor(file: string) {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     this.db = new DatabaseSync(file);
     this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;');
-    const db = this.db;
     this.executor = {
-      all: async <T>(sql: string, ...params: SqlValue[]) => db.prepare(forSqlite(sql)).all(...params) as T[],
-      get: async <T>(sql: string, ...params: SqlValue[]) => db.prepare(forSqlite(sql)).get(...params) as T | undefined,
-      run: async (sql: string, ...params: SqlValue[]) => Number(db.prepare(forSqlite(sql)).run(...params).changes),
+      all: async <T>(sql: string, ...params: SqlValue[]) => this.statement(sql).all(...params) as T[],
+      get: async <T>(sql: string, ...params: SqlValue[]) => this.statement(sql).get(...params) as T | undefined,
+      run: async (sql: string, ...params: SqlValue[]) => Number(this.statement(sql).run(...params).changes),
     };
   }
 
@@ -42,23 +59,74 @@ export class SqliteDatabase implements SqlDatabase {
   }
 
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    const turn = this.queue.then(async () => {
-      this.db.exec('BEGIN IMMEDIATE');
-      try {
-        const result = await work(this.executor);
-        this.db.exec('COMMIT');
-        return result;
-      } catch (error) {
-        this.db.exec('ROLLBACK');
-        throw error;
-      }
+    if (this.closed) return Promise.reject(new Error('the database is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      // After this turn's I/O callbacks, so that every transaction they ask for joins the group.
+      if (this.waiting.length === 1 && !this.flushing) setImmediate(() => void this.flush());
     });
-    this.queue = turn.catch(() => undefined);
-    return turn;
   }
 
   async close(): Promise<void> {
-    await this.queue;
+    this.closed = true;
+    while (this.flushing || this.waiting.length > 0) await (this.flushing ?? this.flush());
     this.db.close();
+  }
+
+  private statement(sql: string): StatementSync {
+    let prepared = this.statements.get(sql);
+    if (!prepared) {
+      prepared = this.db.prepare(forSqlite(sql));
+      this.statements.set(sql, prepared);
+    }
+    return prepared;
+  }
+
+  /** Runs every waiting transaction in one SQLite transaction, then settles their callers. */
+  private flush(): Promise<void> {
+    const group = this.waiting;
+    this.waiting = [];
+    if (group.length === 0) return Promise.resolve();
+    const done = this.commitGroup(group).finally(() => {
+      this.flushing = null;
+      // Transactions asked for while this group ran (a step awaiting its last one) form the next.
+      if (this.waiting.length > 0) setImmediate(() => void this.flush());
+    });
+    this.flushing = done;
+    return done;
+  }
+
+  private async commitGroup(group: readonly Queued[]): Promise<void> {
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+    } catch (error) {
+      for (const queued of group) queued.reject(error);
+      return;
+    }
+    for (const queued of group) {
+      this.db.exec('SAVEPOINT tx');
+      try {
+        outcomes.push({ ok: true, value: await queued.work(this.executor) });
+        this.db.exec('RELEASE tx');
+      } catch (error) {
+        this.db.exec('ROLLBACK TO tx');
+        this.db.exec('RELEASE tx');
+        outcomes.push({ ok: false, error });
+      }
+    }
+    try {
+      this.db.exec('COMMIT');
+    } catch (error) {
+      // Nothing of the group is on disk: every caller hears it, even those whose own work succeeded.
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      for (const queued of group) queued.reject(error);
+      return;
+    }
+    group.forEach((queued, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) queued.resolve(outcome.value);
+      else queued.reject(outcome.error);
+    });
   }
 }

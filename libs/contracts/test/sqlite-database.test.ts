@@ -1,0 +1,79 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { SqliteDatabase } from '../src/sql/sqlite-database';
+
+describe('SqliteDatabase (group commit)', () => {
+  let dir: string;
+  let file: string;
+  let db: SqliteDatabase;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'portcullis-sqlite-'));
+    file = join(dir, 'test.db');
+    db = new SqliteDatabase(file);
+    await db.run('CREATE TABLE t (id INTEGER PRIMARY KEY, note TEXT NOT NULL)');
+  });
+  afterEach(async () => {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** What another connection (an auditor, a restarted process) finds on disk. */
+  const onDisk = (): number[] => {
+    const reader = new DatabaseSync(file, { readOnly: true });
+    try {
+      return (reader.prepare('SELECT id FROM t ORDER BY id').all() as Array<{ id: number }>).map((row) => row.id);
+    } finally {
+      reader.close();
+    }
+  };
+  const walBytes = (): number => statSync(`${file}-wal`).size;
+
+  it('answers each transaction only once it is committed, where another connection sees it', async () => {
+    const seenWhenAnswered = await Promise.all(
+      [1, 2, 3].map(async (id) => {
+        await db.run('INSERT INTO t VALUES (?, ?)', id, 'x');
+        return onDisk();
+      }),
+    );
+    for (const [i, seen] of seenWhenAnswered.entries()) expect(seen).toContain(i + 1);
+  });
+
+  it('rolls back only the transaction that threw, and commits the others of its group', async () => {
+    const outcomes = await Promise.allSettled([
+      db.transaction(async (tx) => tx.run('INSERT INTO t VALUES (1, ?)', 'kept')),
+      db.transaction(async (tx) => {
+        await tx.run('INSERT INTO t VALUES (2, ?)', 'undone');
+        throw new Error('the second one fails after writing');
+      }),
+      db.transaction(async (tx) => tx.run('INSERT INTO t VALUES (1, ?)', 'duplicate key')),
+      db.transaction(async (tx) => tx.run('INSERT INTO t VALUES (3, ?)', 'kept')),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toEqual(new Error('the second one fails after writing'));
+    expect(String((outcomes[2] as PromiseRejectedResult).reason)).toMatch(/UNIQUE constraint failed/);
+    expect(onDisk()).toEqual([1, 3]);
+  });
+
+  it('shares one commit among the transactions of one event-loop turn, and commits one by one otherwise', async () => {
+    const before = walBytes();
+    await Promise.all(Array.from({ length: 50 }, (_, i) => db.run('INSERT INTO t VALUES (?, ?)', i + 1, 'grouped')));
+    const grouped = walBytes() - before;
+    for (let i = 51; i <= 100; i++) await db.run('INSERT INTO t VALUES (?, ?)', i, 'alone');
+    const alone = walBytes() - before - grouped;
+    // Each commit appends the pages it changed to the write-ahead log: one commit, a page or two.
+    expect(onDisk()).toHaveLength(100);
+    expect(alone).toBeGreaterThan(10 * grouped);
+  });
+
+  it('refuses work after close, and close waits for what was asked before it', async () => {
+    const pending = db.run('INSERT INTO t VALUES (7, ?)', 'before close');
+    await db.close();
+    await expect(pending).resolves.toBe(1);
+    await expect(db.run('INSERT INTO t VALUES (8, ?)', 'after close')).rejects.toThrow(/closed/);
+    expect(onDisk()).toEqual([7]);
+    db = new SqliteDatabase(file);
+  });
+});
