@@ -5,7 +5,8 @@
  * still runs (CI does this); its figures mean nothing and it writes to a
  * temporary directory unless told otherwise. `--keep-alive-only` runs the keep-alive
  * scenario alone and writes keep-alive.json into `--out` (to compare two builds); `--chain-only`
- * does the same for the chain (chain.json). `--render` only rewrites the
+ * does the same for the chain (chain.json), `--transport-only` for HTTP/2 against pooled
+ * HTTP/1.1 between two services (transport.json; with `--smoke`, its smoke plan). `--render` only rewrites the
  * chart and BENCHMARKS.md from the results.json already there (after editing
  * the report's text), measuring nothing. `--soak` runs only the 20-minute soak and adds it to the
  * results.json already there (a full run keeps the last soak's figures).
@@ -31,6 +32,8 @@ import { keepAliveScenario } from './scenarios/keep-alive';
 import { nodeFloor } from './scenarios/node-floor';
 import { FULL_SOAK, SMOKE_SOAK, soakScenario } from './scenarios/soak';
 import { startupScenario } from './scenarios/startup';
+import { transportScenario } from './scenarios/transport';
+import { transportSummary } from './report/transport';
 
 async function main(args: readonly string[]): Promise<void> {
   const plan = args.includes('--smoke') ? SMOKE_PLAN : FULL_PLAN;
@@ -84,7 +87,20 @@ async function main(args: readonly string[]): Promise<void> {
     }
     return;
   }
-  let keepAlive, handshakes;
+  if (args.includes('--transport-only')) {
+    // HTTP/2 against pooled HTTP/1.1 between two services, in about 30 s.
+    try {
+      const report = await transportScenario(fixture, layout, plan.transport, log);
+      mkdirSync(outDir, { recursive: true });
+      writeFileSync(join(outDir, 'transport.json'), JSON.stringify(report, null, 2) + '\n');
+      process.stdout.write(`${transportSummary(report)}\n`);
+      if (report.problems.length > 0) throw new Error(`the transport scenario compared nothing: ${report.problems.join('; ')}`);
+    } finally {
+      fixture.remove();
+    }
+    return;
+  }
+  let keepAlive, handshakes, transport;
   try {
     const servers = await startServers(fixture, layout);
     try {
@@ -93,6 +109,7 @@ async function main(args: readonly string[]): Promise<void> {
     } finally {
       await servers.stop();
     }
+    transport = await transportScenario(fixture, layout, plan.transport, log);
   } finally {
     fixture.remove();
   }
@@ -112,6 +129,7 @@ async function main(args: readonly string[]): Promise<void> {
     handshakes,
     chain,
     authority,
+    transport,
     startup,
     nodeFloor: await nodeFloor(),
     ...(soak ? { soak } : {}),

@@ -1,4 +1,5 @@
 import type { ChainPlan } from './scenarios/chain';
+import type { TransportPlan } from './scenarios/transport';
 
 /** How long each scenario runs. The full plan takes about a quarter of an hour, the chain half of it; the smoke plan only proves every scenario still runs. */
 export interface Plan {
@@ -7,6 +8,7 @@ export interface Plan {
   readonly handshakes: { rounds: number; seconds: number; parallel: number };
   readonly startup: { rounds: number };
   readonly chain: ChainPlan;
+  readonly transport: TransportPlan;
   readonly authority: { rounds: number; sizes: readonly number[] };
 }
 
@@ -33,6 +35,8 @@ export const FULL_PLAN: Plan = {
     profileShare: 0.8,
   },
   authority: { rounds: 3, sizes: [10, 100] },
+  // HTTP/2 against pooled HTTP/1.1 between two services: about 30 s, warm-ups included.
+  transport: { rounds: 3, seconds: 2, inFlight: [8, 32], warmUpSeconds: 1 },
 };
 
 export const SMOKE_PLAN: Plan = {
@@ -56,4 +60,5 @@ export const SMOKE_PLAN: Plan = {
     profileShare: 0.5,
   },
   authority: { rounds: 1, sizes: [3] },
+  transport: { rounds: 1, seconds: 1, inFlight: [8], warmUpSeconds: 0.5 },
 };

@@ -84,6 +84,24 @@ export function runQueueSeconds(pid: number): number {
   }
 }
 
+/** Busy and total jiffies of all cores since boot (/proc/stat's first line). */
+export function machineTicks(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+let cores: number | undefined;
+/** The machine's cores, as /proc/stat counts them. */
+export function machineCores(): number {
+  cores ??=
+    readFileSync('/proc/stat', 'utf8')
+      .split('\n')
+      .filter((line) => /^cpu\d+ /.test(line)).length || 1;
+  return cores;
+}
+
 /**
  * A process's memory, three ways. RSS counts every page it has in memory,
  * including the Node binary's own pages, which all Node processes share;

@@ -7,6 +7,7 @@ import type { HandshakeReport } from './scenarios/handshakes';
 import type { SoakResults } from './scenarios/soak';
 import type { KeepAliveReport } from './scenarios/keep-alive';
 import type { StartupReport } from './scenarios/startup';
+import type { TransportReport } from './scenarios/transport';
 
 /** Everything one `pnpm bench` run measured: written as results.json, and the source of BENCHMARKS.md. */
 export interface BenchResults {
@@ -19,6 +20,8 @@ export interface BenchResults {
   readonly handshakes: HandshakeReport;
   readonly chain: ChainReport;
   readonly authority: AuthorityReport;
+  /** HTTP/2 against pooled HTTP/1.1 between two services (absent from results written before it existed). */
+  readonly transport?: TransportReport;
   readonly startup: StartupReport;
   /** An idle `node -e` process, for scale. */
   readonly nodeFloor: Memory;

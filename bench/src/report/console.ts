@@ -2,6 +2,7 @@ import type { BenchResults } from '../results';
 import type { ChainReport } from '../scenarios/chain';
 import { chainSummary } from './chain';
 import { checkTargets } from './targets';
+import { transportSummary } from './transport';
 
 /** The run's summary for the terminal: each target, what was measured, and whether it was met. */
 export function renderSummary(results: BenchResults): string {
@@ -12,6 +13,7 @@ export function renderSummary(results: BenchResults): string {
   return [
     `keep-alive req/s: plaintext ${Math.round(k.plaintext.requestsPerSecond)}, tls-only ${Math.round(k['tls-only'].requestsPerSecond)}, portcullis ${Math.round(k.portcullis.requestsPerSecond)}, sidecar ${Math.round(k.sidecar.requestsPerSecond)}`,
     chainSummary(results.chain),
+    ...(results.transport ? [transportSummary(results.transport)] : []),
     ...lines,
   ].join('\n');
 }

@@ -5,6 +5,7 @@ import type { HandshakeMode } from '../scenarios/handshakes';
 import { SERVICE_NODE_FLAGS } from '@portcullis/mesh';
 import { chainSection } from './chain';
 import { checkTargets } from './targets';
+import { transportSection } from './transport';
 
 const n0 = (value: number) => Math.round(value).toLocaleString('en-US');
 const ms = (value: number) => value.toFixed(value < 10 ? 2 : 1);
@@ -16,9 +17,17 @@ const table = (head: string[], rows: (string | number)[][]) =>
 /** BENCHMARKS.md: every figure of one run, each comparison as a ratio, and what limits each one. */
 export function renderMarkdown(results: BenchResults): string {
   return (
-    [header(results), targets(results), keepAlive(results), handshakes(results), chain(results), authority(results), footprint(results), soak(results)].join(
-      '\n\n',
-    ) + '\n'
+    [
+      header(results),
+      targets(results),
+      keepAlive(results),
+      handshakes(results),
+      chain(results),
+      authority(results),
+      footprint(results),
+      soak(results),
+      transportSection(results.transport),
+    ].join('\n\n') + '\n'
   );
 }
 

@@ -10,7 +10,7 @@ import { summarizeProfile, type CpuProfile, type ProfileSummary } from '../chain
 import { search, type SearchResult } from '../chain/search';
 import { freshCertsDir } from '../contenders/mesh-process';
 import { REPO_MANIFEST } from '../paths';
-import { cpuSeconds, kernelSeconds, maxMemory, memoryOf, NO_MEMORY, runQueueSeconds, type Memory } from '../processes';
+import { cpuSeconds, kernelSeconds, machineCores, machineTicks, maxMemory, memoryOf, NO_MEMORY, runQueueSeconds, type Memory } from '../processes';
 import { median, ratio } from '../stats';
 
 export interface ChainPlan {
@@ -96,14 +96,6 @@ export interface ChainReport {
 
 const KINDS: readonly ChainKind[] = ['mtls', 'plaintext'];
 const GENERATOR = 'load generator';
-
-/** Busy and total jiffies of all cores since boot (/proc/stat's first line). */
-function machineTicks(): { busy: number; total: number } {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const total = fields.reduce((a, b) => a + b, 0);
-  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
-  return { busy: total - idle, total };
-}
 
 interface Running {
   readonly chain: ChainMesh;
@@ -264,15 +256,6 @@ export async function chainScenario(plan: ChainPlan, log: (line: string) => void
     }
     rmSync(base, { recursive: true, force: true });
   }
-}
-
-let cores: number | undefined;
-function machineCores(): number {
-  cores ??=
-    readFileSync('/proc/stat', 'utf8')
-      .split('\n')
-      .filter((line) => /^cpu\d+ /.test(line)).length || 1;
-  return cores;
 }
 
 /** Runs `step` with every service of `chain` profiled during its measured part (profiler.ts), and sums up each profile. */
