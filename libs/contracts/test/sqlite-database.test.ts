@@ -1,8 +1,10 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { SqliteDatabase } from '../src/sql/sqlite-database';
+import { WalSync } from '../src/sql/wal-sync';
 
 describe('SqliteDatabase (group commit)', () => {
   let dir: string;
@@ -75,5 +77,78 @@ describe('SqliteDatabase (group commit)', () => {
     await expect(db.run('INSERT INTO t VALUES (8, ?)', 'after close')).rejects.toThrow(/closed/);
     expect(onDisk()).toEqual([7]);
     db = new SqliteDatabase(file);
+  });
+});
+
+describe('WalSync (the log synced off the event loop)', () => {
+  let dir: string;
+  let wal: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'portcullis-wal-'));
+    wal = join(dir, 'test.db-wal');
+    writeFileSync(wal, 'frames');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** What every FileHandle's `datasync` is looked up on. */
+  const fileHandles = async (): Promise<{ datasync(): Promise<void> }> => {
+    const probe = await open(wal, 'r');
+    await probe.close();
+    return Object.getPrototypeOf(probe) as { datasync(): Promise<void> };
+  };
+
+  /** Every sync asked of the kernel: when it began and when it ended. */
+  const recordSyncs = async () => {
+    const prototype = await fileHandles();
+    const syncs: Array<{ began: number; ended?: number }> = [];
+    let clock = 0;
+    const original = prototype.datasync;
+    const spy = jest.spyOn(prototype, 'datasync').mockImplementation(async function (this: unknown) {
+      const sync: { began: number; ended?: number } = { began: ++clock };
+      syncs.push(sync);
+      await original.call(this);
+      sync.ended = ++clock;
+    });
+    return { syncs, tick: () => ++clock, restore: () => spy.mockRestore() };
+  };
+
+  it('tells a commit only after a sync that began after it, and lets commits made during a sync share the next one', async () => {
+    const { syncs, tick, restore } = await recordSyncs();
+    const log = new WalSync(wal);
+    try {
+      const told: number[] = [];
+      const first = log.commit().then(() => told.push(tick()));
+      // Made while the first sync is under way: none of them may ride on it.
+      const during = Array.from({ length: 20 }, () => log.commit().then(() => told.push(tick())));
+      await Promise.all([first, ...during]);
+      expect(syncs).toHaveLength(2);
+      expect(told[0]).toBeGreaterThan(syncs[0]!.ended!);
+      for (const at of told.slice(1)) expect(at).toBeGreaterThan(syncs[1]!.ended!);
+      // Nothing new since: a read is told at once, with no sync.
+      await log.settled();
+      expect(syncs).toHaveLength(2);
+    } finally {
+      restore();
+      await log.close();
+    }
+  });
+
+  it('calls nothing durable again once a sync failed, naming the file and what to do', async () => {
+    const log = new WalSync(join(dir, 'missing-dir', 'x.db-wal'));
+    // The file appears only once written: until then there is nothing to sync.
+    await expect(log.commit()).resolves.toBeUndefined();
+    mkdirSync(join(dir, 'missing-dir'));
+    writeFileSync(join(dir, 'missing-dir', 'x.db-wal'), 'frames');
+    await expect(log.commit()).resolves.toBeUndefined();
+    const failing = jest.spyOn(await fileHandles(), 'datasync').mockRejectedValue(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+    try {
+      await expect(log.commit()).rejects.toThrow(/cannot sync .*x\.db-wal to disk \(EIO: i\/o error, fdatasync\).*restart the service/);
+      // The disk may answer again; what it dropped is still lost.
+      failing.mockRestore();
+      await expect(log.settled()).rejects.toThrow(/cannot sync/);
+    } finally {
+      failing.mockRestore();
+      await log.close();
+    }
   });
 });
