@@ -70,6 +70,21 @@ describe('SqliteDatabase (group commit)', () => {
     expect(alone).toBeGreaterThan(10 * grouped);
   });
 
+  it('changes nothing more once a sync of its log failed', async () => {
+    const probe = await open(file, 'r');
+    await probe.close();
+    const failing = jest
+      .spyOn(Object.getPrototypeOf(probe) as { datasync(): Promise<void> }, 'datasync')
+      .mockRejectedValue(new Error('EIO: i/o error, fdatasync'));
+    try {
+      await expect(db.run('INSERT INTO t VALUES (1, ?)', 'not known durable')).rejects.toThrow(/cannot sync .*test\.db-wal to disk/);
+      await expect(db.run('INSERT INTO t VALUES (2, ?)', 'refused')).rejects.toThrow(/cannot sync/);
+      expect(onDisk()).not.toContain(2);
+    } finally {
+      failing.mockRestore();
+    }
+  });
+
   it('refuses work after close, and close waits for what was asked before it', async () => {
     const pending = db.run('INSERT INTO t VALUES (7, ?)', 'before close');
     await db.close();

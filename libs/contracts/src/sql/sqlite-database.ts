@@ -67,6 +67,8 @@ export class SqliteDatabase implements SqlDatabase {
 
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new Error('the database is closed'));
+    // After a failed sync, what the disk holds is unknown: change nothing more on top of it.
+    if (this.wal.failed) return Promise.reject(this.wal.failed);
     return new Promise<T>((resolve, reject) => {
       this.waiting.push({ work, resolve: resolve as (value: unknown) => void, reject });
       // After this turn's I/O callbacks, so that every transaction they ask for joins the group.

@@ -25,6 +25,11 @@ export class WalSync {
 
   constructor(private readonly walFile: string) {}
 
+  /** Why nothing can be called durable any more, once a sync failed. */
+  get failed(): Error | null {
+    return this.failure;
+  }
+
   /** Records a commit just made; resolves once it is on disk. */
   commit(): Promise<void> {
     const upTo = ++this.committed;
