@@ -17,6 +17,7 @@ import { join, relative, resolve } from 'node:path';
 import { createFixture } from './contenders/fixture';
 import { startServers } from './contenders/servers';
 import { describeMachine } from './machine';
+import { hiccupScenario } from './scenarios/hiccups';
 import { REPORT_DIR } from './paths';
 import { FULL_PLAN, SMOKE_PLAN } from './plan';
 import { ensurePrerequisites } from './prerequisites';
@@ -100,6 +101,8 @@ async function main(args: readonly string[]): Promise<void> {
     }
     return;
   }
+  // First, on a quiet machine: the floor under every latency that follows.
+  const hiccups = await hiccupScenario(plan.hiccupSeconds, log);
   let keepAlive, handshakes, transport;
   try {
     const servers = await startServers(fixture, layout);
@@ -125,6 +128,7 @@ async function main(args: readonly string[]): Promise<void> {
     durationSeconds: (performance.now() - started) / 1000,
     machine,
     cpuLayout: layout.description,
+    hiccups,
     keepAlive,
     handshakes,
     chain,

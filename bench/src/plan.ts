@@ -10,6 +10,8 @@ export interface Plan {
   readonly chain: ChainPlan;
   readonly transport: TransportPlan;
   readonly authority: { rounds: number; sizes: readonly number[] };
+  /** How long each core's clock-reading loop runs (scenarios/hiccups.ts). */
+  readonly hiccupSeconds: number;
 }
 
 export const FULL_PLAN: Plan = {
@@ -35,6 +37,7 @@ export const FULL_PLAN: Plan = {
     profileShare: 0.8,
   },
   authority: { rounds: 3, sizes: [10, 100] },
+  hiccupSeconds: 10,
   // HTTP/2 against pooled HTTP/1.1 between two services: about 30 s, warm-ups included.
   transport: { rounds: 3, seconds: 2, inFlight: [8, 32], warmUpSeconds: 1 },
 };
@@ -60,5 +63,6 @@ export const SMOKE_PLAN: Plan = {
     profileShare: 0.5,
   },
   authority: { rounds: 1, sizes: [3] },
+  hiccupSeconds: 1,
   transport: { rounds: 1, seconds: 1, inFlight: [8], warmUpSeconds: 0.5 },
 };

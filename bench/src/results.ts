@@ -4,6 +4,7 @@ import type { Plan } from './plan';
 import type { AuthorityReport } from './scenarios/authority';
 import type { ChainReport } from './scenarios/chain';
 import type { HandshakeReport } from './scenarios/handshakes';
+import type { HiccupReport } from './scenarios/hiccups';
 import type { SoakResults } from './scenarios/soak';
 import type { KeepAliveReport } from './scenarios/keep-alive';
 import type { StartupReport } from './scenarios/startup';
@@ -16,6 +17,8 @@ export interface BenchResults {
   readonly durationSeconds: number;
   readonly machine: Machine;
   readonly cpuLayout: string;
+  /** How often the machine kept a runnable thread off its core, before anything else ran (absent from older results). */
+  readonly hiccups?: HiccupReport;
   readonly keepAlive: KeepAliveReport;
   readonly handshakes: HandshakeReport;
   readonly chain: ChainReport;

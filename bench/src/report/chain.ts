@@ -1,4 +1,6 @@
 import type { ChainContender, ChainProbe, ChainReport } from '../scenarios/chain';
+import type { HiccupReport } from '../scenarios/hiccups';
+import { hiccupSentence } from './hiccups';
 import { LONG_BUSY_MS, type ProfileSummary } from '../chain/profile-summary';
 import { median, ratio } from '../stats';
 
@@ -74,7 +76,7 @@ function profileRows(profile: Record<string, ProfileSummary>, probe: ChainProbe)
   ]);
 }
 
-export function chainSection(c: ChainReport, flow: readonly string[], cores: number): string {
+export function chainSection(c: ChainReport, flow: readonly string[], cores: number, hiccups?: HiccupReport): string {
   if (!(c.contenders as ChainReport['contenders'] | undefined))
     return '## 3. The whole chain\n\nresults.json holds a chain measured by an older bench; run `pnpm bench` to measure it again.';
   const p = c.plan;
@@ -156,7 +158,7 @@ ${table(['chain', 'repeat', 'rate/s', 'p50 ms', 'p99 ms', 'failed', 'sustained',
 
 ${cpuPerOrderSection(c, cores)}
 
-**What limits it.** ${kinds.map((k) => limitSentence(k, cores)).join(' ')}
+**What limits it.** ${kinds.map((k) => limitSentence(k, cores)).join(' ')}${hiccups ? ` ${hiccupSentence(hiccups)}` : ''}
 
 ${table(['chain', 'step', ...c.services, 'load generator', 'machine', 'send lag p99 ms'], limitRows)}
 

@@ -1,6 +1,7 @@
 import type { BenchResults } from '../results';
 import type { ChainReport } from '../scenarios/chain';
 import { chainSummary } from './chain';
+import { hiccupSentence } from './hiccups';
 import { checkTargets } from './targets';
 import { transportSummary } from './transport';
 
@@ -12,6 +13,7 @@ export function renderSummary(results: BenchResults): string {
   const k = results.keepAlive.medians;
   return [
     `keep-alive req/s: plaintext ${Math.round(k.plaintext.requestsPerSecond)}, tls-only ${Math.round(k['tls-only'].requestsPerSecond)}, portcullis ${Math.round(k.portcullis.requestsPerSecond)}, sidecar ${Math.round(k.sidecar.requestsPerSecond)}`,
+    ...(results.hiccups ? [hiccupSentence(results.hiccups)] : []),
     chainSummary(results.chain),
     ...(results.transport ? [transportSummary(results.transport)] : []),
     ...lines,

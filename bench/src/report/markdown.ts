@@ -1,4 +1,5 @@
 import { loadManifest, servicesServing } from '@portcullis/manifest';
+import { hiccupSentence } from './hiccups';
 import { REPO_MANIFEST } from '../paths';
 import type { BenchResults } from '../results';
 import type { HandshakeMode } from '../scenarios/handshakes';
@@ -55,6 +56,7 @@ ${table(
     ['nginx', m.nginx],
     ['ApacheBench', m.ab],
     ['Placement', r.cpuLayout],
+    ...(r.hiccups ? [['Scheduling hiccups', hiccupSentence(r.hiccups)]] : []),
   ],
 )}`;
 }
@@ -143,7 +145,7 @@ A resumed connection cost Portcullis ${ms(h.medians['portcullis/reuse'].serverCp
 }
 
 function chain(r: BenchResults): string {
-  return chainSection(r.chain, orderFlow(), r.machine.cores);
+  return chainSection(r.chain, orderFlow(), r.machine.cores, r.hiccups);
 }
 
 function authority(r: BenchResults): string {

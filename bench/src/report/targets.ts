@@ -27,6 +27,11 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
       met: keepAlive.ratios.portcullisOverPlaintext >= 0.9,
     },
     {
+      target: 'identity checks close to free: keep-alive ≥ 0.97× the TLS-only contender',
+      measured: `${keepAlive.ratios.portcullisOverTlsOnly}×`,
+      met: keepAlive.ratios.portcullisOverTlsOnly >= 0.97,
+    },
+    {
       target: 'mTLS keep-alive throughput ≥ 1.2× the nginx sidecar',
       measured: `${keepAlive.ratios.portcullisOverSidecar}×`,
       met: keepAlive.ratios.portcullisOverSidecar >= 1.2,
@@ -66,8 +71,13 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
     },
     {
       target: '< 100 MB resident per service',
-      measured: `${mb(idlest.idle.rssBytes).toFixed(0)}–${mb(largestIdle.idle.rssBytes).toFixed(0)} MB RSS idle; under load at most ${mb(peak.memory.rssBytes).toFixed(0)} MB (${peak.name}), of which ${mb(peak.memory.privateBytes).toFixed(0)} MB its own (PSS ${mb(peak.memory.pssBytes).toFixed(0)} MB)`,
-      met: mb(peak.memory.rssBytes) < 100,
+      // The peak under load is sampled during sustained mTLS steps only: none held, none sampled.
+      measured: `${mb(idlest.idle.rssBytes).toFixed(0)}–${mb(largestIdle.idle.rssBytes).toFixed(0)} MB RSS idle; ${
+        peak.memory.rssBytes === 0
+          ? 'under load not sampled (no mTLS chain step held)'
+          : `under load at most ${mb(peak.memory.rssBytes).toFixed(0)} MB (${peak.name}), of which ${mb(peak.memory.privateBytes).toFixed(0)} MB its own (PSS ${mb(peak.memory.pssBytes).toFixed(0)} MB)`
+      }`,
+      met: mb(largestIdle.idle.rssBytes) < 100 && (peak.memory.rssBytes === 0 || mb(peak.memory.rssBytes) < 100),
     },
   ];
 }
