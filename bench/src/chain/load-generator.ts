@@ -165,3 +165,5 @@ process.on('message', (message: { kind: 'open'; request: GeneratorRequest } | { 
     void pool?.close().finally(() => process.exit(0));
   }
 });
+// A bench that crashed leaves no generator behind.
+process.once('disconnect', () => process.exit(0));

@@ -3,7 +3,7 @@ import type { Fixture } from '../contenders/fixture';
 import { interleaved } from '../interleave';
 import { cpuSeconds, machineCores, machineTicks, runQueueSeconds, type CpuLayout } from '../processes';
 import { DEFAULT_MAX_CONNECTIONS_PER_TARGET } from '@portcullis/trust';
-import { startChild, type Child } from '../transport/child';
+import { startChild, type Child } from '../child';
 import { HOP, TRANSPORTS, type ClientMessage, type RoundOutcome, type ServerMessage, type TransportName } from '../transport/protocol';
 import { protocolProblems, transportLevel, transportSample, type ProtocolSeen, type TransportLevel, type TransportSample } from '../transport/summary';
 

@@ -94,6 +94,8 @@ export class SqliteDatabase implements SqlDatabase {
 
   /** Runs every waiting transaction in one SQLite transaction, then settles their callers. */
   private flush(): Promise<void> {
+    // One group at a time (a transaction's work may await real I/O): this one's end starts the next.
+    if (this.flushing) return this.flushing;
     const group = this.waiting;
     this.waiting = [];
     if (group.length === 0) return Promise.resolve();

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { SERVICE_NODE_FLAGS } from '@portcullis/mesh';
-import { pinned } from '../processes';
+import { pinned } from './processes';
 
-/** One of the scenario's processes, with its IPC channel: asked by message, answering by message. */
+/** A process of the benchmark with an IPC channel (a load generator, a transport side): asked by message, answering by message. */
 export interface Child {
   readonly pid: number;
   readonly name: string;
@@ -10,16 +10,23 @@ export interface Child {
   ask<Reply extends { readonly kind: string }>(message: { readonly kind: string; readonly [field: string]: unknown }, kind: Reply['kind']): Promise<Reply>;
   /** Resolves with the child's next message of `kind` (for what it says unasked: that it listens). */
   next<Reply extends { readonly kind: string }>(kind: Reply['kind']): Promise<Reply>;
-  stop(): Promise<void>;
+  /** Ends the child: sends `farewell` (for a child that closes its connections first), or SIGTERM; SIGKILL after 5 s. */
+  stop(farewell?: { readonly kind: string }): Promise<void>;
 }
 
 /**
- * Starts `node <script> <args>` with the mesh's Node flags, pinned to `cpus` when given (taskset
- * execs node, so the pid is node's and /proc/<pid>/stat is its CPU time). The child ends itself
- * when its channel closes, so nothing outlives a benchmark that crashed.
+ * Starts `node <nodeFlags> <script> <args>` (the mesh's Node flags unless told otherwise), pinned
+ * to `cpus` when given (taskset execs node, so the pid is node's and /proc/<pid>/stat is its CPU
+ * time). The child ends itself when its channel closes, so nothing outlives a benchmark that crashed.
  */
-export function startChild(name: string, script: string, args: readonly string[], cpus: string | undefined): Child {
-  const [command, argv] = pinned(cpus, process.execPath, [...SERVICE_NODE_FLAGS, script, ...args]);
+export function startChild(
+  name: string,
+  script: string,
+  args: readonly string[],
+  cpus: string | undefined,
+  nodeFlags: readonly string[] = SERVICE_NODE_FLAGS,
+): Child {
+  const [command, argv] = pinned(cpus, process.execPath, [...nodeFlags, script, ...args]);
   const child = spawn(command, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const exited = new Promise<never>((_, reject) =>
     child.once('exit', (code, signal) => reject(new Error(`the ${name} process exited (${signal ?? `code ${code}`})`))),
@@ -46,10 +53,11 @@ export function startChild(name: string, script: string, args: readonly string[]
       child.send(message);
       return reply;
     },
-    stop: async () => {
+    stop: async (farewell) => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
+      if (farewell) child.send(farewell);
+      else child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
       await gone;
       clearTimeout(timer);
